@@ -1,0 +1,172 @@
+"""The command line: parse arguments, call the library, print a summary, map errors to exit codes."""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+import traceback
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+import click
+
+from auditor.config import load_config
+from auditor.errors import AuditorError, SourceError
+from auditor.findings import AuditResult, Severity
+from auditor.pipeline import compare
+from auditor.report import FORMATS, render, write_reports
+from auditor.sources import ManagedPolicyCache, collect, write_snapshot
+
+EXIT_CLEAN, EXIT_DRIFT, EXIT_USAGE, EXIT_UNREADABLE, EXIT_INTERNAL = 0, 1, 2, 3, 4
+SEVERITIES = [severity.value for severity in Severity]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="iam-drift-auditor")
+def cli() -> None:
+    """Find IAM drift between AWS accounts.
+
+    Exit codes: 0 no finding at or above --fail-on, 1 drift, 2 usage or config error,
+    3 an account could not be read, 4 internal error.
+    """
+
+
+@cli.command("compare")
+@click.argument("accounts", nargs=-1, required=True)
+@click.option(
+    "-c",
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path),
+    default=Path("config.yaml"),
+    show_default=True,
+    help="Configuration file.",
+)
+@click.option(
+    "-f",
+    "--format",
+    "formats",
+    default=",".join(FORMATS),
+    show_default=True,
+    help="Comma-separated report formats: md, html, json.",
+)
+@click.option(
+    "-o",
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Report directory. Default: reports/<UTC date>-<baseline>-vs-<target>/",
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(SEVERITIES),
+    default="high",
+    show_default=True,
+    help="Exit 1 if any finding is at or above this severity.",
+)
+def compare_command(
+    accounts: tuple[str, ...], config_path: Path, formats: str, out_dir: Path | None, fail_on: str
+) -> int:
+    """Compare TARGET with BASELINE: auditor compare [BASELINE] TARGET.
+
+    BASELINE defaults to the config's `baseline`.
+    """
+    config = load_config(config_path)
+    baseline, target = _baseline_and_target(accounts, config.baseline)
+    now = datetime.now(UTC)
+    result = compare(config, baseline, target, now=now)
+    rendered = render(result, [fmt.strip() for fmt in formats.split(",") if fmt.strip()])
+    directory = out_dir or Path("reports") / f"{now:%Y-%m-%d}-{_slug(baseline)}-vs-{_slug(target)}"
+    paths = write_reports(rendered, directory)
+    threshold = Severity(fail_on)
+    _print_summary(result, paths, threshold)
+    return EXIT_DRIFT if result.at_or_above(threshold) else EXIT_CLEAN
+
+
+@cli.command("snapshot")
+@click.argument("account")
+@click.option(
+    "-c",
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path),
+    default=Path("config.yaml"),
+    show_default=True,
+    help="Configuration file.",
+)
+@click.option(
+    "-o",
+    "--out",
+    "out_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Snapshot file. Default: baselines/ACCOUNT.json",
+)
+def snapshot_command(account: str, config_path: Path, out_file: Path | None) -> int:
+    """Write ACCOUNT's roles to a sorted, git-diffable snapshot file (written atomically)."""
+    config = load_config(config_path)
+    snapshot = collect(config.account(account), ManagedPolicyCache(), datetime.now(UTC))
+    path = out_file or Path("baselines") / f"{_slug(account)}.json"
+    write_snapshot(snapshot, path)
+    click.echo(f"{account} ({snapshot.account_id}): {len(snapshot.roles)} roles written to {path}")
+    return EXIT_CLEAN
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI and return its exit code; user errors print one line, never a traceback."""
+    try:
+        code = cli.main(args=list(argv) if argv is not None else None, prog_name="auditor", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        return int(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        return EXIT_USAGE
+    except click.exceptions.Abort:
+        click.echo("auditor: aborted", err=True)
+        return EXIT_USAGE
+    except SourceError as exc:
+        click.echo(f"auditor: cannot read account: {exc}", err=True)
+        return EXIT_UNREADABLE
+    except AuditorError as exc:
+        click.echo(f"auditor: error: {exc}", err=True)
+        return EXIT_USAGE
+    except Exception as exc:  # noqa: BLE001 - the last line of defence: exit 4, not a traceback
+        if os.environ.get("AUDITOR_DEBUG"):
+            traceback.print_exc()
+        click.echo(f"auditor: internal error: {type(exc).__name__}: {exc} (set AUDITOR_DEBUG=1 for details)", err=True)
+        return EXIT_INTERNAL
+    return code if isinstance(code, int) else EXIT_CLEAN
+
+
+def _baseline_and_target(accounts: tuple[str, ...], default: str | None) -> tuple[str, str]:
+    if len(accounts) == 2:
+        return accounts[0], accounts[1]
+    if len(accounts) == 1 and default:
+        return default, accounts[0]
+    if len(accounts) == 1:
+        raise click.UsageError("name a baseline account (auditor compare BASELINE TARGET) or set `baseline` in config")
+    raise click.UsageError(f"expected BASELINE TARGET, got {len(accounts)} account names")
+
+
+def _print_summary(result: AuditResult, paths: list[Path], threshold: Severity) -> None:
+    s = result.summary
+    counts = ", ".join(f"{s.count(severity)} {severity.value}" for severity in Severity)
+    click.echo(
+        f"{result.baseline.name} ({result.baseline.account_id}) vs {result.target.name} ({result.target.account_id}): "
+        f"{s.roles_compared} roles compared, {len(result.findings)} findings ({counts})"
+    )
+    for finding in result.at_or_above(threshold)[:10]:
+        click.echo(f"  [{finding.severity.value}] {finding.title}")
+    for path in paths:
+        click.echo(f"report: {path}")
+
+
+def _slug(name: str) -> str:
+    # Account names come from the config; keep them from steering files outside the reports folder.
+    return re.sub(r"[^A-Za-z0-9_-]+", "-", name).strip("-") or "account"
+
+
+def run() -> None:
+    """Console-script entry point."""
+    sys.exit(main())

@@ -1,0 +1,140 @@
+"""config.yaml: pydantic models (unknown keys rejected) and a loader whose errors name file and key."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from auditor.errors import ConfigError, UsageError
+
+DEFAULT_EXCLUDE = ("AWSServiceRoleFor*", "AWSReservedSSO_*")
+_ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/.+$")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class AccountConfig(_Strict):
+    """One account: read live (assumed role or current credentials) or from a snapshot file."""
+
+    role_arn: str | None = None
+    external_id: str | None = None
+    profile: str | None = None
+    region: str | None = None
+    env: str | None = None
+    snapshot: Path | None = None
+
+    @field_validator("role_arn")
+    @classmethod
+    def _role_arn_shape(cls, value: str | None) -> str | None:
+        if value is not None and not _ROLE_ARN.match(value):
+            raise ValueError(f"not an IAM role ARN: {value!r}")
+        return value
+
+    @field_validator("env")
+    @classmethod
+    def _env_token(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"[A-Za-z0-9]+", value):
+            raise ValueError(f"env must be letters and digits only, got {value!r}")
+        return value
+
+    @model_validator(mode="after")
+    def _one_source(self) -> AccountConfig:
+        if self.snapshot is not None and (self.role_arn or self.profile or self.external_id):
+            raise ValueError("snapshot cannot be combined with role_arn, profile or external_id")
+        return self
+
+
+class RolesConfig(_Strict):
+    """Which roles take part in a comparison."""
+
+    include: tuple[str, ...] = ("*",)
+    exclude: tuple[str, ...] = DEFAULT_EXCLUDE
+
+
+class Config(_Strict):
+    """The whole configuration file."""
+
+    baseline: str | None = None
+    accounts: dict[str, AccountConfig] = Field(min_length=1)
+    roles: RolesConfig = RolesConfig()
+
+    @model_validator(mode="after")
+    def _baseline_is_an_account(self) -> Config:
+        if self.baseline is not None and self.baseline not in self.accounts:
+            raise ValueError(f"baseline {self.baseline!r} is not one of the accounts ({', '.join(self.accounts)})")
+        return self
+
+    def account(self, name: str) -> ResolvedAccount:
+        """The named account with its defaults filled in; UsageError if unknown."""
+        if name not in self.accounts:
+            known = ", ".join(sorted(self.accounts))
+            raise UsageError(f"unknown account {name!r}; the config defines: {known}")
+        raw = self.accounts[name]
+        return ResolvedAccount(name=name, env=raw.env or name, **raw.model_dump(exclude={"env"}))
+
+
+class ResolvedAccount(_Strict):
+    """An account entry with defaults applied; what the sources receive."""
+
+    name: str
+    env: str
+    role_arn: str | None = None
+    external_id: str | None = None
+    profile: str | None = None
+    region: str | None = None
+    snapshot: Path | None = None
+
+
+def load_config(path: Path) -> Config:
+    """Read and validate a config file; ConfigError names the file and the offending key."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: config file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read config: {exc}") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: invalid YAML: {_one_line(str(exc))}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a mapping at the top level, got {type(data).__name__}")
+    try:
+        config = Config.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(f"{path}: {_describe(exc)}") from None
+    return _resolve_paths(config, path.parent)
+
+
+def _resolve_paths(config: Config, base: Path) -> Config:
+    # Snapshot paths are relative to the config file, so a config works from any working directory.
+    accounts = {
+        name: acc.model_copy(update={"snapshot": base / acc.snapshot})
+        if acc.snapshot is not None and not acc.snapshot.is_absolute()
+        else acc
+        for name, acc in config.accounts.items()
+    }
+    return config.model_copy(update={"accounts": accounts})
+
+
+def _describe(exc: ValidationError) -> str:
+    error: dict[str, Any] = exc.errors()[0]
+    location = ".".join(str(part) for part in error["loc"])
+    if error["type"] == "extra_forbidden":
+        message = f"unknown key '{location}'"
+    elif location:
+        message = f"key '{location}': {error['msg']}"
+    else:
+        message = error["msg"]
+    more = len(exc.errors()) - 1
+    return _one_line(message + (f" (and {more} more problem{'s' * (more > 1)})" if more else ""))
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())

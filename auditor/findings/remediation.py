@@ -1,0 +1,295 @@
+"""Check, fix and verify commands built from a finding's facts (never written per case)."""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+from typing import Any
+
+import yaml
+
+from auditor.findings.model import Remediation
+
+_HEREDOC = "POLICY"
+
+
+_DOCUMENT_ORDER = ("Version", "Id", "Statement")
+_STATEMENT_ORDER = (
+    "Sid",
+    "Effect",
+    "Principal",
+    "NotPrincipal",
+    "Action",
+    "NotAction",
+    "Resource",
+    "NotResource",
+    "Condition",
+)
+
+
+def conventional_order(document: Any) -> Any:
+    """The document with keys in the order AWS documentation writes them (JSON order carries no meaning)."""
+    if not isinstance(document, dict):
+        return document
+    ordered = _ordered(document, _DOCUMENT_ORDER)
+    statements = ordered.get("Statement")
+    if isinstance(statements, list):
+        ordered["Statement"] = [_ordered(s, _STATEMENT_ORDER) if isinstance(s, dict) else s for s in statements]
+    elif isinstance(statements, dict):
+        ordered["Statement"] = _ordered(statements, _STATEMENT_ORDER)
+    return ordered
+
+
+def _ordered(mapping: dict[str, Any], order: tuple[str, ...]) -> dict[str, Any]:
+    known = {key: mapping[key] for key in order if key in mapping}
+    return known | {key: value for key, value in mapping.items() if key not in known}
+
+
+def document_json(document: dict[str, Any]) -> str:
+    """The policy JSON as printed in reports and written by the fix."""
+    return json.dumps(document, indent=2, ensure_ascii=False)
+
+
+def document_yaml(document: Any) -> str:
+    """A document as CloudFormation YAML, keys in the order they were written."""
+    return yaml.safe_dump(document, sort_keys=False, default_flow_style=False, allow_unicode=True).rstrip()
+
+
+def inline_put(role: str, policy: str, document: dict[str, Any]) -> Remediation:
+    """Create or replace an inline policy so it matches the baseline."""
+    path = _tmp_file(role, policy)
+    return Remediation(
+        check=_cmd("aws iam get-role-policy", role_name=role, policy_name=policy)
+        + "\n# While the drift exists: NoSuchEntity (policy missing) or a document that differs from the one below.",
+        aws_cli="\n".join(
+            [
+                _write_file(path, document),
+                _cmd("aws iam put-role-policy", role_name=role, policy_name=policy, policy_document=f"file://{path}"),
+            ]
+        ),
+        cloudformation=(
+            f"# In the AWS::IAM::Role resource for {role}, under Properties -> Policies:\n"
+            + document_yaml([{"PolicyName": policy, "PolicyDocument": document}])
+        ),
+        verify=_inline_verify(role, policy, document),
+    )
+
+
+def inline_delete(role: str, policy: str) -> Remediation:
+    """Remove an inline policy the baseline does not have (after confirming nothing needs it)."""
+    return Remediation(
+        check=_cmd("aws iam get-role-policy", role_name=role, policy_name=policy),
+        aws_cli=_cmd("aws iam delete-role-policy", role_name=role, policy_name=policy),
+        cloudformation=f"# In the AWS::IAM::Role resource for {role}, remove the Policies entry {policy}.",
+        verify=[_cmd("aws iam list-role-policies", role_name=role, output="text") + f"  # {policy} is not listed"],
+    )
+
+
+def managed_attach(role: str, arn: str) -> Remediation:
+    """Attach a managed policy the target role lacks."""
+    return Remediation(
+        check=_cmd("aws iam list-attached-role-policies", role_name=role),
+        aws_cli=_cmd("aws iam attach-role-policy", role_name=role, policy_arn=arn),
+        cloudformation=(
+            f"# In the AWS::IAM::Role resource for {role}, under Properties:\n"
+            + document_yaml({"ManagedPolicyArns": [arn]})
+        ),
+        verify=[_attached_count(role, arn) + "  # expected: 1"],
+    )
+
+
+def managed_detach(role: str, arn: str) -> Remediation:
+    """Detach a managed policy the baseline role does not have."""
+    return Remediation(
+        check=_cmd("aws iam list-attached-role-policies", role_name=role),
+        aws_cli=_cmd("aws iam detach-role-policy", role_name=role, policy_arn=arn),
+        cloudformation=f"# In the AWS::IAM::Role resource for {role}, remove {arn} from ManagedPolicyArns.",
+        verify=[_attached_count(role, arn) + "  # expected: 0"],
+    )
+
+
+def managed_update(role: str, arn: str, document: dict[str, Any]) -> Remediation:
+    """Make a customer managed policy's default version match the baseline."""
+    path = _tmp_file(role, arn.rsplit("/", 1)[-1])
+    return Remediation(
+        check=_cmd("aws iam get-policy", policy_arn=arn),
+        aws_cli="\n".join(
+            [
+                _write_file(path, document),
+                _cmd(
+                    "aws iam create-policy-version",
+                    policy_arn=arn,
+                    policy_document=f"file://{path}",
+                    set_as_default=True,
+                ),
+            ]
+        ),
+        cloudformation=(
+            f"# In the AWS::IAM::ManagedPolicy resource for {arn}, under Properties:\n"
+            + document_yaml({"PolicyDocument": document})
+        ),
+        verify=[_cmd("aws iam get-policy", policy_arn=arn, query="Policy.DefaultVersionId", output="text")],
+    )
+
+
+def trust_update(role: str, document: dict[str, Any]) -> Remediation:
+    """Replace the target role's trust policy with the baseline's."""
+    path = _tmp_file(role, "trust")
+    return Remediation(
+        check=_cmd("aws iam get-role", role_name=role, query="Role.AssumeRolePolicyDocument"),
+        aws_cli="\n".join(
+            [
+                _write_file(path, document),
+                _cmd("aws iam update-assume-role-policy", role_name=role, policy_document=f"file://{path}"),
+            ]
+        ),
+        cloudformation=(
+            f"# In the AWS::IAM::Role resource for {role}, under Properties:\n"
+            + document_yaml({"AssumeRolePolicyDocument": document})
+        ),
+        verify=[_cmd("aws iam get-role", role_name=role, query="Role.AssumeRolePolicyDocument")],
+    )
+
+
+def boundary_set(role: str, arn: str | None) -> Remediation:
+    """Put the baseline's permissions boundary on the target role, or remove it if the baseline has none."""
+    query = _cmd(
+        "aws iam get-role", role_name=role, query="Role.PermissionsBoundary.PermissionsBoundaryArn", output="text"
+    )
+    if arn is None:
+        return Remediation(
+            check=query,
+            aws_cli=_cmd("aws iam delete-role-permissions-boundary", role_name=role),
+            cloudformation=f"# In the AWS::IAM::Role resource for {role}, remove PermissionsBoundary.",
+            verify=[query + "  # expected: None"],
+        )
+    return Remediation(
+        check=query,
+        aws_cli=_cmd("aws iam put-role-permissions-boundary", role_name=role, permissions_boundary=arn),
+        cloudformation=(
+            f"# In the AWS::IAM::Role resource for {role}, under Properties:\n"
+            + document_yaml({"PermissionsBoundary": arn})
+        ),
+        verify=[query + f"  # expected: {arn}"],
+    )
+
+
+def role_create(
+    role: str,
+    path: str,
+    trust: dict[str, Any] | None,
+    inline: dict[str, dict[str, Any]],
+    managed: list[str],
+    boundary: str | None,
+) -> Remediation:
+    """Create the missing role with the baseline's trust policy, policies and boundary."""
+    trust_file = _tmp_file(role, "trust")
+    steps = [_write_file(trust_file, trust or {})]
+    create: dict[str, Any] = {"role_name": role, "path": path, "assume_role_policy_document": f"file://{trust_file}"}
+    if boundary:
+        create["permissions_boundary"] = boundary
+    steps.append(_cmd("aws iam create-role", **create))
+    for name, document in inline.items():
+        steps.append(inline_put(role, name, document).aws_cli)
+    steps.extend(_cmd("aws iam attach-role-policy", role_name=role, policy_arn=arn) for arn in managed)
+    properties: dict[str, Any] = {"RoleName": role, "Path": path, "AssumeRolePolicyDocument": trust or {}}
+    if inline:
+        properties["Policies"] = [{"PolicyName": n, "PolicyDocument": d} for n, d in inline.items()]
+    if managed:
+        properties["ManagedPolicyArns"] = managed
+    if boundary:
+        properties["PermissionsBoundary"] = boundary
+    logical_id = "".join(part.capitalize() for part in re.split(r"[^A-Za-z0-9]+", role) if part) or "Role"
+    template = {"Resources": {logical_id: {"Type": "AWS::IAM::Role", "Properties": properties}}}
+    return Remediation(
+        check=_cmd("aws iam get-role", role_name=role),
+        aws_cli="\n".join(steps),
+        cloudformation=document_yaml(template),
+        verify=[
+            _cmd("aws iam list-role-policies", role_name=role, query="length(PolicyNames)", output="text")
+            + f"  # expected: {len(inline)}",
+            _cmd("aws iam list-attached-role-policies", role_name=role, query="length(AttachedPolicies)", output="text")
+            + f"  # expected: {len(managed)}",
+        ],
+    )
+
+
+def role_review(role: str) -> Remediation:
+    """Inspect a role the baseline does not have before deciding to keep or delete it."""
+    return Remediation(
+        check=_cmd("aws iam get-role", role_name=role),
+        aws_cli="\n".join(
+            [
+                _cmd("aws iam list-role-policies", role_name=role),
+                _cmd("aws iam list-attached-role-policies", role_name=role),
+                "# If nothing needs it: delete its inline policies, detach its managed policies, then",
+                "# " + _cmd("aws iam delete-role", role_name=role),
+            ]
+        ),
+        cloudformation=f"# Remove the AWS::IAM::Role resource for {role}, or add it to the baseline account.",
+    )
+
+
+def grant_read_access(arn: str) -> Remediation:
+    """Let the auditor read a policy it could not read."""
+    statement = {
+        "Effect": "Allow",
+        "Action": ["iam:GetPolicy", "iam:GetPolicyVersion"],
+        "Resource": arn,
+    }
+    return Remediation(
+        check=_cmd("aws iam get-policy", policy_arn=arn),
+        aws_cli="# Add this statement to the auditor role's policy, then run the audit again:\n"
+        + document_json(statement),
+        cloudformation=document_yaml({"Statement": [statement]}),
+    )
+
+
+def action_count(document: dict[str, Any]) -> int | None:
+    """Number of Action entries as written, when every statement lists its actions as a JSON list."""
+    statements = document.get("Statement")
+    items = statements if isinstance(statements, list) else [statements]
+    if not items or not all(isinstance(s, dict) and isinstance(s.get("Action"), list) for s in items):
+        return None
+    return sum(len(s["Action"]) for s in items)
+
+
+def _inline_verify(role: str, policy: str, document: dict[str, Any]) -> list[str]:
+    count = action_count(document)
+    if count is None:
+        return [_cmd("aws iam get-role-policy", role_name=role, policy_name=policy, query="PolicyDocument")]
+    single = not isinstance(document["Statement"], list) or len(document["Statement"]) == 1
+    listed = "PolicyDocument.Statement[0].Action" if single else "PolicyDocument.Statement[].Action[]"
+    flat = "PolicyDocument.Statement[0].Action[]" if single else listed
+
+    def query(expression: str) -> str:
+        return _cmd("aws iam get-role-policy", role_name=role, policy_name=policy, query=expression, output="text")
+
+    return [query(f"length({listed})") + f"  # expected: {count}", query(flat) + f"  # expected: {count} actions"]
+
+
+def _attached_count(role: str, arn: str) -> str:
+    return _cmd(
+        "aws iam list-attached-role-policies",
+        role_name=role,
+        query=f"length(AttachedPolicies[?PolicyArn=='{arn}'])",
+        output="text",
+    )
+
+
+def _write_file(path: str, document: dict[str, Any]) -> str:
+    return f"cat > {shlex.quote(path)} <<'{_HEREDOC}'\n{document_json(document)}\n{_HEREDOC}"
+
+
+def _tmp_file(role: str, name: str) -> str:
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "-", f"{role}-{name}").strip("-.") or "policy"
+    return f"/tmp/{safe}.json"
+
+
+def _cmd(base: str, **options: str | bool) -> str:
+    parts = [base]
+    for key, value in options.items():
+        flag = "--" + key.replace("_", "-")
+        parts.append(flag if value is True else f"{flag} {shlex.quote(str(value))}")
+    return " \\\n  ".join(parts)

@@ -1,0 +1,58 @@
+"""Account IDs and environment tokens inside values become `${Account}` and `${Env}`, and back."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+ACCOUNT = "${Account}"
+ENV = "${Env}"
+SEGMENT_DELIMITERS = "-_/.:"
+# Keys whose values are not account- or environment-specific data.
+_LITERAL_KEYS = frozenset({"Version", "Id", "Sid", "Effect", "Action", "NotAction"})
+
+
+@cache
+def env_segment_pattern(token: str) -> re.Pattern[str]:
+    """Match `token` only as a whole segment between `-`, `_`, `/`, `.`, `:` (so `dev` never hits `device`)."""
+    delim = re.escape(SEGMENT_DELIMITERS)
+    return re.compile(rf"(?<![^{delim}]){re.escape(token)}(?![^{delim}])", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class AccountContext:
+    """The account-specific tokens of one account: its ID and its environment name."""
+
+    account_id: str
+    env: str
+    _account: re.Pattern[str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_account", re.compile(rf"(?<!\d){re.escape(self.account_id)}(?!\d)"))
+
+    def to_placeholders(self, text: str) -> str:
+        """Replace this account's ID and env segment with placeholders."""
+        text = self._account.sub(ACCOUNT, text)
+        return env_segment_pattern(self.env).sub(ENV, text)
+
+    def from_placeholders(self, text: str) -> str:
+        """Put this account's ID and env back where placeholders stand."""
+        return text.replace(ACCOUNT, self.account_id).replace(ENV, self.env)
+
+    def retarget(self, document: Any, target: AccountContext) -> Any:
+        """Rewrite a document written for this account so it reads as written for `target`."""
+        return map_values(document, lambda text: target.from_placeholders(self.to_placeholders(text)))
+
+
+def map_values(node: Any, func: Callable[[str], str]) -> Any:
+    """Apply `func` to every string value of a policy document, except names and actions."""
+    if isinstance(node, dict):
+        return {key: value if key in _LITERAL_KEYS else map_values(value, func) for key, value in node.items()}
+    if isinstance(node, list):
+        return [map_values(item, func) for item in node]
+    if isinstance(node, str):
+        return func(node)
+    return node

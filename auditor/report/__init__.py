@@ -1,0 +1,42 @@
+"""Render an AuditResult as Markdown, HTML and JSON, and write the files atomically."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from auditor.atomic_write import write_text_atomic
+from auditor.errors import ReportError
+from auditor.findings import AuditResult
+from auditor.report.html import render_html
+from auditor.report.json import render_json
+from auditor.report.markdown import render_markdown
+
+RENDERERS = {"md": render_markdown, "html": render_html, "json": render_json}
+FORMATS = tuple(RENDERERS)
+
+
+def render(result: AuditResult, formats: Iterable[str]) -> dict[str, str]:
+    """File name -> content for each requested format; nothing is written."""
+    rendered = {}
+    for fmt in formats:
+        if fmt not in RENDERERS:
+            raise ReportError(f"unknown report format {fmt!r}; choose from {', '.join(FORMATS)}")
+        rendered[f"report.{fmt}"] = RENDERERS[fmt](result)
+    return rendered
+
+
+def write_reports(rendered: dict[str, str], out_dir: Path) -> list[Path]:
+    """Write rendered reports into `out_dir`, each file replaced atomically (all rendering is done first)."""
+    paths = []
+    try:
+        for name, text in rendered.items():
+            path = out_dir / name
+            write_text_atomic(path, text)
+            paths.append(path)
+    except OSError as exc:
+        raise ReportError(f"{out_dir}: cannot write report: {exc.strerror or exc}") from None
+    return paths
+
+
+__all__ = ["FORMATS", "render", "render_html", "render_json", "render_markdown", "write_reports"]

@@ -1,0 +1,108 @@
+"""What both human-readable formats show, arranged for templates: groups, anchors, counts."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from auditor.findings import AuditResult, Finding, Severity
+from auditor.findings.remediation import action_count
+
+ICONS = {
+    Severity.CRITICAL: "🟥",
+    Severity.HIGH: "🟧",
+    Severity.MEDIUM: "🟨",
+    Severity.LOW: "🟦",
+    Severity.INFO: "⬜",
+}
+
+
+@dataclass(frozen=True)
+class FindingView:
+    """A finding with its anchor and the strings templates print verbatim."""
+
+    finding: Finding
+    number: int
+    anchor: str
+    expected_json: str | None
+    actual_json: str | None
+    action_total: str
+
+
+@dataclass(frozen=True)
+class SeverityGroup:
+    """Findings of one severity, in report order."""
+
+    severity: Severity
+    icon: str
+    items: list[FindingView] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ReportView:
+    """The whole report, ready for a template."""
+
+    result: AuditResult
+    groups: list[SeverityGroup]
+    items: list[FindingView]
+    counts: list[tuple[Severity, str, int]]
+    headline: FindingView | None
+
+
+def build_view(result: AuditResult) -> ReportView:
+    """Arrange a result for the Markdown and HTML templates."""
+    items = _items(result.findings)
+    groups = [
+        SeverityGroup(severity, ICONS[severity], [item for item in items if item.finding.severity == severity])
+        for severity in Severity
+    ]
+    counts = [(severity, ICONS[severity], result.summary.count(severity)) for severity in Severity]
+    return ReportView(
+        result=result,
+        groups=[group for group in groups if group.items],
+        items=items,
+        counts=counts,
+        headline=items[0] if items else None,
+    )
+
+
+def _items(findings: list[Finding]) -> list[FindingView]:
+    seen: Counter[str] = Counter()
+    items = []
+    for number, finding in enumerate(findings, start=1):
+        base = _slug(f"{finding.kind.value}-{finding.role}-{finding.policy.name if finding.policy else ''}")
+        seen[base] += 1
+        anchor = base if seen[base] == 1 else f"{base}-{seen[base]}"
+        items.append(
+            FindingView(
+                finding=finding,
+                number=number,
+                anchor=anchor,
+                expected_json=_json(finding.expected_document),
+                actual_json=_json(finding.actual_document),
+                action_total=_action_total(finding),
+            )
+        )
+    return items
+
+
+def _json(document: object) -> str | None:
+    return None if document is None else json.dumps(document, indent=2, ensure_ascii=False)
+
+
+def _action_total(finding: Finding) -> str:
+    if not finding.actions:
+        return ""
+    services = Counter(action.partition(":")[0] for action in finding.actions)
+    parts = ", ".join(
+        f"{count} {service}" for service, count in sorted(services.items(), key=lambda kv: (-kv[1], kv[0]))
+    )
+    written = action_count(finding.expected_document) if finding.expected_document else None
+    total = written if written is not None and finding.kind.value == "policy_missing" else len(finding.actions)
+    return f"{total} permission{'s' * (total != 1)} ({parts})"
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.casefold()).strip("-") or "finding"

@@ -1,0 +1,58 @@
+"""Snapshot files: our own format (sorted, git-diffable) or raw `get-account-authorization-details` JSON."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from auditor.atomic_write import write_text_atomic
+from auditor.errors import InputFormatError, SnapshotFormatError
+from auditor.model.gaad import looks_like_gaad, snapshot_from_gaad
+from auditor.model.snapshot import AccountSnapshot
+
+
+def read_snapshot(path: Path) -> AccountSnapshot:
+    """Load a snapshot or GAAD file (auto-detected); SnapshotFormatError names the file and the problem."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise SnapshotFormatError(f"{path}: snapshot file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SnapshotFormatError(f"{path}: cannot read snapshot: {exc}") from None
+    except json.JSONDecodeError as exc:
+        raise SnapshotFormatError(f"{path}: invalid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})") from None
+    except RecursionError:
+        raise SnapshotFormatError(f"{path}: invalid JSON: nested too deeply") from None
+    try:
+        return _parse(data, path)
+    except InputFormatError as exc:
+        raise SnapshotFormatError(f"{path}: {exc}") from None
+    except ValidationError as exc:
+        raise SnapshotFormatError(f"{path}: {_describe(exc)}") from None
+
+
+def write_snapshot(snapshot: AccountSnapshot, path: Path) -> None:
+    """Write a snapshot atomically with sorted keys, so `git diff` shows only real changes."""
+    text = json.dumps(snapshot.model_dump(mode="json"), indent=2, sort_keys=True, ensure_ascii=False)
+    write_text_atomic(path, text + "\n")
+
+
+def _parse(data: object, path: Path) -> AccountSnapshot:
+    if isinstance(data, dict) and data.get("format") == "iam-drift-auditor-snapshot":
+        return AccountSnapshot.model_validate(data)
+    if looks_like_gaad(data):
+        mtime = datetime.fromtimestamp(path.stat().st_mtime, tz=UTC)
+        return snapshot_from_gaad(data, collected_at=mtime, source=f"gaad:{path.name}")  # type: ignore[arg-type]
+    raise InputFormatError(
+        'neither an iam-drift-auditor snapshot (no "format" key) nor get-account-authorization-details '
+        "output (no RoleDetailList)"
+    )
+
+
+def _describe(exc: ValidationError) -> str:
+    error = exc.errors()[0]
+    where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error["loc"]).lstrip(".")
+    return f"{where}: {error['msg']}" if where else error["msg"]

@@ -1,0 +1,91 @@
+"""Fixtures: a moto server on 127.0.0.1, accounts reached through STS, configs and the seed scenario."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+import requests
+from moto.server import ThreadedMotoServer
+
+from tests.scenario import DEV, PROD, seed
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED_GAAD = REPO.parent / "shared" / "corpus" / "gaad"
+# Credentials the tests hand to boto3; a test greps outputs for them, so they are distinctive.
+FAKE_KEY_ID = "AKIAAUDITORTESTKEY01"
+FAKE_SECRET = "auditor-test-secret-do-not-print"
+
+
+@pytest.fixture(scope="session")
+def moto_server() -> Iterator[str]:
+    """One moto server for the session, loopback only, with AWS managed policies loaded."""
+    os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def aws(moto_server: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A clean moto state and an environment where boto3 (ours and the tests') talks only to it."""
+    requests.post(f"{moto_server}/moto-api/reset", timeout=10)
+    for variable in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"):
+        monkeypatch.delenv(variable, raising=False)
+    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_server)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", FAKE_KEY_ID)
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", FAKE_SECRET)
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("AWS_CONFIG_FILE", os.devnull)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", os.devnull)
+    yield moto_server
+
+
+def account_iam(account_id: str) -> Any:
+    """An IAM client acting in `account_id`, through STS as moto separates accounts."""
+    sts = boto3.client("sts")
+    credentials = sts.assume_role(RoleArn=f"arn:aws:iam::{account_id}:role/test-setup", RoleSessionName="test-setup")[
+        "Credentials"
+    ]
+    return boto3.client(
+        "iam",
+        aws_access_key_id=credentials["AccessKeyId"],
+        aws_secret_access_key=credentials["SecretAccessKey"],
+        aws_session_token=credentials["SessionToken"],
+    )
+
+
+@pytest.fixture
+def seeded(aws: str) -> str:
+    """The seed scenario created in two moto accounts (prod 111111111111, dev 222222222222)."""
+    seed(account_iam(PROD), "prod", PROD)
+    seed(account_iam(DEV), "dev", DEV)
+    return aws
+
+
+def live_config_text(extra: str = "") -> str:
+    """A config for the two scenario accounts, read live through the auditor's role."""
+    return (
+        "baseline: prod\n"
+        "accounts:\n"
+        f"  prod:\n    role_arn: arn:aws:iam::{PROD}:role/iam-drift-auditor-readonly\n    env: prod\n"
+        f"  dev:\n    role_arn: arn:aws:iam::{DEV}:role/iam-drift-auditor-readonly\n    env: dev\n" + extra
+    )
+
+
+@pytest.fixture
+def write_config(tmp_path: Path) -> Callable[[str], Path]:
+    """Write a config text to a file in the test's tmp dir and return its path."""
+
+    def write(text: str, name: str = "config.yaml") -> Path:
+        path = tmp_path / name
+        path.write_text(text, encoding="utf-8")
+        return path
+
+    return write
