@@ -23,36 +23,43 @@ FAKE_SECRET = "auditor-test-secret-do-not-print"
 
 @pytest.fixture(scope="session")
 def moto_server() -> Iterator[str]:
-    """One moto server for the session, loopback only, with AWS managed policies loaded."""
-    os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"
+    """One moto server for the session, loopback only, AWS managed policies loaded, boto3 pointed at it.
+
+    Tests that need their own data use their own account IDs (moto keeps accounts apart), so the
+    server is never reset under another test's feet.
+    """
+    patch = pytest.MonkeyPatch()
+    patch.setenv("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
+    url = f"http://{host}:{port}"
+    for variable in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"):
+        patch.delenv(variable, raising=False)
+    patch.setenv("AWS_ENDPOINT_URL", url)
+    patch.setenv("AWS_ACCESS_KEY_ID", FAKE_KEY_ID)
+    patch.setenv("AWS_SECRET_ACCESS_KEY", FAKE_SECRET)
+    patch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    patch.setenv("AWS_CONFIG_FILE", os.devnull)
+    patch.setenv("AWS_SHARED_CREDENTIALS_FILE", os.devnull)
+    requests.post(f"{url}/moto-api/reset", timeout=10)
+    yield url
     server.stop()
+    patch.undo()
 
 
 @pytest.fixture
-def aws(moto_server: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """A clean moto state and an environment where boto3 (ours and the tests') talks only to it."""
-    requests.post(f"{moto_server}/moto-api/reset", timeout=10)
-    for variable in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"):
-        monkeypatch.delenv(variable, raising=False)
-    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_server)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", FAKE_KEY_ID)
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", FAKE_SECRET)
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    monkeypatch.setenv("AWS_CONFIG_FILE", os.devnull)
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", os.devnull)
-    yield moto_server
+def aws(moto_server: str) -> str:
+    """The moto endpoint; boto3, ours and the tests', talks only to it."""
+    return moto_server
 
 
 def account_iam(account_id: str) -> Any:
     """An IAM client acting in `account_id`, through STS as moto separates accounts."""
     sts = boto3.client("sts")
-    credentials = sts.assume_role(RoleArn=f"arn:aws:iam::{account_id}:role/test-setup", RoleSessionName="test-setup")[
-        "Credentials"
-    ]
+    credentials = sts.assume_role(
+        RoleArn=f"arn:aws:iam::{account_id}:role/test-setup", RoleSessionName="test-setup"
+    )["Credentials"]
     return boto3.client(
         "iam",
         aws_access_key_id=credentials["AccessKeyId"],
@@ -61,12 +68,12 @@ def account_iam(account_id: str) -> Any:
     )
 
 
-@pytest.fixture
-def seeded(aws: str) -> str:
-    """The seed scenario created in two moto accounts (prod 111111111111, dev 222222222222)."""
+@pytest.fixture(scope="session")
+def seeded(moto_server: str) -> str:
+    """The seed scenario created once in two moto accounts (prod 111111111111, dev 222222222222)."""
     seed(account_iam(PROD), "prod", PROD)
     seed(account_iam(DEV), "dev", DEV)
-    return aws
+    return moto_server
 
 
 def live_config_text(extra: str = "") -> str:

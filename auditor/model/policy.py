@@ -42,6 +42,26 @@ class Statement(_Canonical):
     not_principals: tuple[Principal, ...] = ()
     conditions: tuple[Condition, ...] = ()
 
+    def to_json(self) -> dict[str, object]:
+        """This statement as IAM policy JSON (lists everywhere, no Sid)."""
+        out: dict[str, object] = {"Effect": self.effect}
+        for key, values in (("Action", self.actions), ("NotAction", self.not_actions), ("Resource", self.resources),
+                            ("NotResource", self.not_resources)):
+            if values:
+                out[key] = list(values)
+        for key, principals in (("Principal", self.principals), ("NotPrincipal", self.not_principals)):
+            if principals:
+                grouped: dict[str, list[str]] = {}
+                for principal in principals:
+                    grouped.setdefault(principal.type, []).append(principal.value)
+                out[key] = grouped
+        if self.conditions:
+            tests: dict[str, dict[str, list[str]]] = {}
+            for condition in self.conditions:
+                tests.setdefault(condition.operator, {})[condition.key] = list(condition.values)
+            out["Condition"] = tests
+        return out
+
     @property
     def action_keys(self) -> tuple[str, ...]:
         """Actions this statement covers, with a NotAction list shown as one `NotAction:` key."""
@@ -55,3 +75,9 @@ class PolicyDocument(_Canonical):
 
     version: str | None = None
     statements: tuple[Statement, ...] = ()
+
+    def to_json(self) -> dict[str, object]:
+        """This document as IAM policy JSON."""
+        out: dict[str, object] = {"Version": self.version} if self.version else {}
+        out["Statement"] = [statement.to_json() for statement in self.statements]
+        return out

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Iterable
 from datetime import datetime
@@ -22,7 +23,7 @@ SESSION_NAME = "iam-drift-auditor"
 GAAD_FILTER = ["Role", "LocalManagedPolicy"]
 GAAD_PAGE_SIZE = 1000
 _DENIED = frozenset({"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "UnauthorizedAccess"})
-_CLIENT_CONFIG = botocore.config.Config(retries={"mode": "adaptive", "total_max_attempts": 10})
+DEFAULT_MAX_ATTEMPTS = 10
 
 
 class ManagedPolicyCache:
@@ -62,7 +63,10 @@ def collect_live(account: ResolvedAccount, cache: ManagedPolicyCache, now: datet
 
 def client(session: boto3.Session, service: str) -> Any:
     """A guarded, retrying client; the endpoint comes from boto3's own AWS_ENDPOINT_URL support."""
-    return install_read_only_guard(session.client(service, config=_CLIENT_CONFIG))
+    # AWS_MAX_ATTEMPTS is the SDKs' standard knob; an explicit Config would otherwise silently override it.
+    attempts = int(os.environ.get("AWS_MAX_ATTEMPTS") or DEFAULT_MAX_ATTEMPTS)
+    config = botocore.config.Config(retries={"mode": "adaptive", "total_max_attempts": attempts})
+    return install_read_only_guard(session.client(service, config=config))
 
 
 def open_session(account: ResolvedAccount) -> tuple[boto3.Session, str]:

@@ -1,0 +1,138 @@
+"""The live path against moto's server: two accounts reached through STS, as the tool reaches real ones."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import boto3
+import pytest
+
+from auditor import compare, load_config
+from auditor.cli import main
+from auditor.errors import ReadOnlyViolationError
+from auditor.findings import FindingKind
+from auditor.sources import ManagedPolicyCache, collect, read_snapshot
+from auditor.sources import live
+from auditor.sources.live import client
+from tests.conftest import REPO, account_iam, live_config_text
+from tests.scenario import ECS_EXECUTION, OBSERVABILITY_ACTIONS, PROD
+
+NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+def live_result(seeded, tmp_path_factory):
+    path = tmp_path_factory.mktemp("live") / "config.yaml"
+    path.write_text(live_config_text())
+    return compare(load_config(path), "prod", "dev", now=NOW)
+
+
+def test_missing_observability_policy_is_exactly_one_finding_with_its_eight_actions(live_result):
+    missing = [f for f in live_result.findings if f.kind == FindingKind.POLICY_MISSING]
+    assert len(missing) == 1
+    finding = missing[0]
+    assert finding.policy is not None and finding.policy.name == "ObservabilityAccess"
+    assert finding.policy.type == "inline"
+    assert finding.target_role == "deep-insight-task-execution-role-dev"
+    assert sorted(finding.actions) == sorted(OBSERVABILITY_ACTIONS)
+
+
+def test_policies_equal_in_meaning_but_written_differently_give_no_finding(live_result):
+    # CloudWatchLogsAccess is re-cased, reordered, dict-vs-list; DataAccess's ARNs carry env and account ID;
+    # the batch policy's ARN and document carry the env; AWS managed policies compare by ARN.
+    quiet = {"CloudWatchLogsAccess", "deep-insight-batch-dev", "AmazonECSTaskExecutionRolePolicy"}
+    assert not [f for f in live_result.findings if f.policy and f.policy.name in quiet]
+    data = [f for f in live_result.findings if f.policy and f.policy.name == "DataAccess"]
+    assert [(f.kind, f.actions) for f in data] == [(FindingKind.PERMISSIONS_EXTRA, ["dynamodb:Scan"])]
+
+
+def test_every_planted_drift_is_found_once(live_result):
+    found = sorted((f.kind.value, f.role) for f in live_result.findings)
+    assert found == sorted([
+        ("policy_missing", "deep-insight-task-execution-role-dev"),
+        ("permissions_extra", "deep-insight-task-role-dev"),
+        ("condition_drift", "deep-insight-api-role-dev"),
+        ("trust_drift", "deep-insight-deploy-role-dev"),
+        ("boundary_drift", "deep-insight-batch-role-dev"),
+        ("role_missing", "deep-insight-reporting-role-prod"),
+        ("role_extra", "deep-insight-debug-role-dev"),
+    ])
+
+
+def test_service_linked_roles_are_excluded_by_default(live_result):
+    names = {p.baseline_role for p in live_result.pairs} | {p.target_role for p in live_result.pairs}
+    assert "AWSServiceRoleForECS" not in names
+
+
+def test_accounts_are_named_with_their_ids(live_result):
+    assert (live_result.baseline.account_id, live_result.target.account_id) == (PROD, "222222222222")
+
+
+def test_aws_managed_documents_are_fetched_once_per_run(seeded, write_config, monkeypatch):
+    config = load_config(write_config(live_config_text()))
+    fetched: list[str] = []
+    original = live._fetch_managed
+
+    def counting(iam, arn):
+        fetched.append(arn)
+        return original(iam, arn)
+
+    monkeypatch.setattr(live, "_fetch_managed", counting)
+    cache = ManagedPolicyCache()
+    prod = collect(config.account("prod"), cache, NOW)
+    dev = collect(config.account("dev"), cache, NOW)
+    assert fetched == [ECS_EXECUTION]
+    for snapshot, role in ((prod, "deep-insight-task-execution-role-prod"), (dev, "deep-insight-task-execution-role-dev")):
+        attached = snapshot.roles[role].managed_policies[0]
+        assert attached.arn == ECS_EXECUTION and attached.document is not None
+
+
+def test_demo_snapshots_are_what_the_live_path_collects_from_the_scenario(seeded, write_config):
+    config = load_config(write_config(live_config_text()))
+    cache = ManagedPolicyCache()
+    for name in ("prod", "dev"):
+        bundled = read_snapshot(REPO / "baselines" / "demo" / f"{name}.json")
+        collected = collect(config.account(name), cache, bundled.collected_at)
+        assert collected.model_dump() == bundled.model_dump(), f"baselines/demo/{name}.json is out of date"
+
+
+def test_snapshot_command_writes_a_sorted_deterministic_file(seeded, write_config, tmp_path: Path):
+    config = write_config(live_config_text())
+    first, second = tmp_path / "a.json", tmp_path / "b.json"
+    assert main(["snapshot", "prod", "-c", str(config), "-o", str(first)]) == 0
+    assert main(["snapshot", "prod", "-c", str(config), "-o", str(second)]) == 0
+    a, b = json.loads(first.read_text()), json.loads(second.read_text())
+    a.pop("collected_at"), b.pop("collected_at")
+    assert a == b
+    assert first.read_text() == json.dumps(json.loads(first.read_text()), indent=2, sort_keys=True,
+                                           ensure_ascii=False) + "\n"
+    assert a["account_id"] == PROD and a["schema_version"] == 1
+    assert "deep-insight-task-execution-role-prod" in a["roles"]
+
+
+def test_compare_command_on_live_accounts_exits_1_and_writes_reports(seeded, write_config, tmp_path: Path):
+    config = write_config(live_config_text())
+    assert main(["compare", "prod", "dev", "-c", str(config), "-o", str(tmp_path / "out")]) == 1
+    report = json.loads((tmp_path / "out" / "report.json").read_text())
+    assert report["summary"]["roles_compared"] == 5
+
+
+def test_read_only_guard_refuses_a_write_before_it_reaches_the_server(seeded):
+    session = boto3.Session()
+    iam = client(session, "iam")
+    with pytest.raises(ReadOnlyViolationError, match="iam:CreateRole"):
+        iam.create_role(RoleName="should-not-exist", AssumeRolePolicyDocument="{}")
+    names = [r["RoleName"] for r in account_iam("123456789012").list_roles()["Roles"]]
+    assert "should-not-exist" not in names
+
+
+def test_unreachable_endpoint_exits_3_with_one_line(aws, write_config, monkeypatch, capsys):
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
+    config = write_config(live_config_text())
+    assert main(["compare", "prod", "dev", "-c", str(config), "-o", str(config.parent / "out")]) == 3
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "sts:AssumeRole" in err[0] and "prod" in err[0]
+    assert not (config.parent / "out").exists()

@@ -1,0 +1,165 @@
+"""Normalization: what is equal in meaning compares equal, and what differs does not."""
+
+from __future__ import annotations
+
+import json
+import random
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from auditor.errors import PolicyFormatError
+from auditor.normalize import AccountContext, canonical_document
+
+PROD = AccountContext("111111111111", "prod")
+DEV = AccountContext("222222222222", "dev")
+
+
+def canon(document: Any, context: AccountContext = PROD):
+    return canonical_document(document, context.to_placeholders)
+
+
+def test_action_case_order_and_string_vs_list_do_not_matter():
+    a = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject"],
+                                                  "Resource": "*"}]}
+    b = {"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Action": ["S3:putobject", "s3:GETOBJECT"],
+                                                 "Resource": ["*"], "Sid": "Anything"}}
+    assert canon(a) == canon(b)
+
+
+def test_single_action_string_equals_one_element_list():
+    a = {"Statement": [{"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": "*"}]}
+    b = {"Statement": [{"Effect": "Allow", "Action": ["sqs:SendMessage"], "Resource": "*"}]}
+    assert canon(a) == canon(b)
+
+
+def test_statement_order_and_duplicates_do_not_matter():
+    one = {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}
+    two = {"Effect": "Deny", "Action": "s3:DeleteObject", "Resource": "*"}
+    assert canon({"Statement": [one, two]}) == canon({"Statement": [two, one, one]})
+
+
+def test_account_id_and_env_segment_in_arns_become_placeholders():
+    prod = {"Statement": [{"Effect": "Allow", "Action": "s3:GetObject",
+                           "Resource": ["arn:aws:s3:::orders-prod/*", "arn:aws:sqs:us-east-1:111111111111:jobs-prod"]}]}
+    dev = {"Statement": [{"Effect": "Allow", "Action": "s3:GetObject",
+                          "Resource": ["arn:aws:s3:::orders-dev/*", "arn:aws:sqs:us-east-1:222222222222:jobs-dev"]}]}
+    assert canon(prod, PROD) == canon(dev, DEV)
+
+
+def test_env_token_only_matches_whole_segments():
+    assert DEV.to_placeholders("arn:aws:s3:::device-dev/*") == "arn:aws:s3:::device-${Env}/*"
+    assert DEV.to_placeholders("arn:aws:s3:::devops") == "arn:aws:s3:::devops"
+
+
+def test_different_resources_stay_different():
+    a = {"Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::a/*"}]}
+    b = {"Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"}]}
+    assert canon(a) != canon(b)
+
+
+def test_bare_account_principal_equals_root_arn():
+    a = {"Statement": [{"Effect": "Allow", "Principal": {"AWS": "111111111111"}, "Action": "sts:AssumeRole"}]}
+    b = {"Statement": [{"Effect": "Allow", "Principal": {"AWS": ["arn:aws:iam::111111111111:root"]},
+                        "Action": "sts:AssumeRole"}]}
+    assert canon(a) == canon(b)
+
+
+def test_star_principal_equals_aws_star():
+    a = {"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "sts:AssumeRole"}]}
+    b = {"Statement": [{"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"}]}
+    assert canon(a) == canon(b)
+
+
+def test_condition_key_case_and_value_order_do_not_matter():
+    a = {"Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*",
+                        "Condition": {"StringEquals": {"aws:PrincipalTag/Team": ["b", "a"]}}}]}
+    b = {"Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*",
+                        "Condition": {"StringEquals": {"AWS:principaltag/team": ["a", "b"]}}}]}
+    assert canon(a) == canon(b)
+
+
+def test_url_encoded_document_is_decoded():
+    raw = {"Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}
+    from urllib.parse import quote
+
+    assert canon(quote(json.dumps(raw))) == canon(raw)
+
+
+@pytest.mark.parametrize(
+    ("document", "problem"),
+    [
+        ({"Version": "2012-10-17"}, "no Statement"),
+        ({"Statement": [{"Action": "s3:GetObject"}]}, "Effect must be Allow or Deny"),
+        ({"Statement": [{"Effect": "Allow", "Resource": "*"}]}, "exactly one of Action and NotAction"),
+        ({"Statement": [{"Effect": "Allow", "Action": 3}]}, "Action must be a non-empty string"),
+        ({"Statement": [{"Effect": "Allow", "Action": "a:b", "Bogus": 1}]}, "unknown element 'Bogus'"),
+        ({"Statement": ["text"]}, "Statement[0] must be a JSON object"),
+        ("{not json", "not valid JSON"),
+        ([], "must be a JSON object"),
+    ],
+)
+def test_malformed_document_says_what_is_wrong(document: Any, problem: str):
+    with pytest.raises(PolicyFormatError, match=problem.replace("[", r"\[").replace("]", r"\]")):
+        canon(document)
+
+
+# Property tests -------------------------------------------------------------------------------------------
+
+_action = st.builds(
+    lambda service, verb, noun: f"{service}:{verb}{noun}",
+    st.sampled_from(["s3", "logs", "dynamodb", "iam", "sqs"]),
+    st.sampled_from(["Get", "Put", "List", "Delete", "Describe"]),
+    st.sampled_from(["Object", "Item", "Role", "Queue", "Delivery", "*"]),
+)
+_resource = st.sampled_from(
+    ["*", "arn:aws:s3:::orders-prod/*", "arn:aws:sqs:us-east-1:111111111111:jobs-prod", "arn:aws:s3:::shared"]
+)
+_condition = st.one_of(
+    st.none(),
+    st.fixed_dictionaries({"StringEquals": st.fixed_dictionaries(
+        {"aws:SourceAccount": st.sampled_from(["111111111111", "333333333333"])})}),
+)
+_statement = st.builds(
+    lambda effect, actions, resources, condition: {
+        "Effect": effect, "Action": actions, "Resource": resources, **({"Condition": condition} if condition else {})
+    },
+    st.sampled_from(["Allow", "Deny"]),
+    st.lists(_action, min_size=1, max_size=5),
+    st.lists(_resource, min_size=1, max_size=3),
+    _condition,
+)
+_policy = st.builds(lambda statements: {"Version": "2012-10-17", "Statement": statements},
+                    st.lists(_statement, min_size=1, max_size=6))
+
+
+def _rewrite(document: dict[str, Any], seed: int) -> dict[str, Any]:
+    """The same policy written differently: shuffled, re-cased actions, string-vs-list, dict-vs-list."""
+    rng = random.Random(seed)
+    statements = []
+    for statement in document["Statement"]:
+        actions = [a.upper() if rng.random() < 0.5 else a.lower() for a in statement["Action"]]
+        rng.shuffle(actions)
+        resources = list(statement["Resource"])
+        rng.shuffle(resources)
+        rewritten = {**statement, "Action": actions[0] if len(set(actions)) == 1 and rng.random() < 0.5 else actions,
+                     "Resource": resources[0] if len(set(resources)) == 1 else resources, "Sid": f"S{rng.randint(0, 9)}"}
+        statements.append(dict(rng.sample(list(rewritten.items()), len(rewritten))))
+    rng.shuffle(statements)
+    body: Any = statements[0] if len(statements) == 1 and rng.random() < 0.5 else statements
+    return {"Statement": body, "Version": document["Version"]}
+
+
+@settings(max_examples=200, deadline=None)
+@given(_policy)
+def test_normalizing_twice_changes_nothing(document: dict[str, Any]):
+    once = canon(document)
+    assert canonical_document(once.to_json()) == once
+
+
+@settings(max_examples=200, deadline=None)
+@given(_policy, st.integers(min_value=0, max_value=10_000))
+def test_rewritten_copy_normalizes_equal(document: dict[str, Any], seed: int):
+    assert canon(_rewrite(document, seed)) == canon(document)
