@@ -119,8 +119,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         code = cli.main(args=list(argv) if argv is not None else None, prog_name="auditor", standalone_mode=False)
     except click.exceptions.Exit as exc:
         return int(exc.exit_code)
+    except click.exceptions.NoArgsIsHelpError as exc:
+        click.echo(exc.format_message(), err=True)
+        return EXIT_USAGE
     except click.ClickException as exc:
-        exc.show()
+        click.echo(f"auditor: error: {exc.format_message()} (see auditor --help)", err=True)
         return EXIT_USAGE
     except click.exceptions.Abort:
         click.echo("auditor: aborted", err=True)

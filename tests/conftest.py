@@ -57,9 +57,9 @@ def aws(moto_server: str) -> str:
 def account_iam(account_id: str) -> Any:
     """An IAM client acting in `account_id`, through STS as moto separates accounts."""
     sts = boto3.client("sts")
-    credentials = sts.assume_role(
-        RoleArn=f"arn:aws:iam::{account_id}:role/test-setup", RoleSessionName="test-setup"
-    )["Credentials"]
+    credentials = sts.assume_role(RoleArn=f"arn:aws:iam::{account_id}:role/test-setup", RoleSessionName="test-setup")[
+        "Credentials"
+    ]
     return boto3.client(
         "iam",
         aws_access_key_id=credentials["AccessKeyId"],

@@ -13,8 +13,7 @@ from auditor import compare, load_config
 from auditor.cli import main
 from auditor.errors import ReadOnlyViolationError
 from auditor.findings import FindingKind
-from auditor.sources import ManagedPolicyCache, collect, read_snapshot
-from auditor.sources import live
+from auditor.sources import ManagedPolicyCache, collect, live, read_snapshot
 from auditor.sources.live import client
 from tests.conftest import REPO, account_iam, live_config_text
 from tests.scenario import ECS_EXECUTION, OBSERVABILITY_ACTIONS, PROD
@@ -50,15 +49,17 @@ def test_policies_equal_in_meaning_but_written_differently_give_no_finding(live_
 
 def test_every_planted_drift_is_found_once(live_result):
     found = sorted((f.kind.value, f.role) for f in live_result.findings)
-    assert found == sorted([
-        ("policy_missing", "deep-insight-task-execution-role-dev"),
-        ("permissions_extra", "deep-insight-task-role-dev"),
-        ("condition_drift", "deep-insight-api-role-dev"),
-        ("trust_drift", "deep-insight-deploy-role-dev"),
-        ("boundary_drift", "deep-insight-batch-role-dev"),
-        ("role_missing", "deep-insight-reporting-role-prod"),
-        ("role_extra", "deep-insight-debug-role-dev"),
-    ])
+    assert found == sorted(
+        [
+            ("policy_missing", "deep-insight-task-execution-role-dev"),
+            ("permissions_extra", "deep-insight-task-role-dev"),
+            ("condition_drift", "deep-insight-api-role-dev"),
+            ("trust_drift", "deep-insight-deploy-role-dev"),
+            ("boundary_drift", "deep-insight-batch-role-dev"),
+            ("role_missing", "deep-insight-reporting-role-prod"),
+            ("role_extra", "deep-insight-debug-role-dev"),
+        ]
+    )
 
 
 def test_service_linked_roles_are_excluded_by_default(live_result):
@@ -84,7 +85,10 @@ def test_aws_managed_documents_are_fetched_once_per_run(seeded, write_config, mo
     prod = collect(config.account("prod"), cache, NOW)
     dev = collect(config.account("dev"), cache, NOW)
     assert fetched == [ECS_EXECUTION]
-    for snapshot, role in ((prod, "deep-insight-task-execution-role-prod"), (dev, "deep-insight-task-execution-role-dev")):
+    for snapshot, role in (
+        (prod, "deep-insight-task-execution-role-prod"),
+        (dev, "deep-insight-task-execution-role-dev"),
+    ):
         attached = snapshot.roles[role].managed_policies[0]
         assert attached.arn == ECS_EXECUTION and attached.document is not None
 
@@ -106,8 +110,10 @@ def test_snapshot_command_writes_a_sorted_deterministic_file(seeded, write_confi
     a, b = json.loads(first.read_text()), json.loads(second.read_text())
     a.pop("collected_at"), b.pop("collected_at")
     assert a == b
-    assert first.read_text() == json.dumps(json.loads(first.read_text()), indent=2, sort_keys=True,
-                                           ensure_ascii=False) + "\n"
+    assert (
+        first.read_text()
+        == json.dumps(json.loads(first.read_text()), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    )
     assert a["account_id"] == PROD and a["schema_version"] == 1
     assert "deep-insight-task-execution-role-prod" in a["roles"]
 

@@ -22,10 +22,19 @@ def canon(document: Any, context: AccountContext = PROD):
 
 
 def test_action_case_order_and_string_vs_list_do_not_matter():
-    a = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject"],
-                                                  "Resource": "*"}]}
-    b = {"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Action": ["S3:putobject", "s3:GETOBJECT"],
-                                                 "Resource": ["*"], "Sid": "Anything"}}
+    a = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject"], "Resource": "*"}],
+    }
+    b = {
+        "Version": "2012-10-17",
+        "Statement": {
+            "Effect": "Allow",
+            "Action": ["S3:putobject", "s3:GETOBJECT"],
+            "Resource": ["*"],
+            "Sid": "Anything",
+        },
+    }
     assert canon(a) == canon(b)
 
 
@@ -42,10 +51,24 @@ def test_statement_order_and_duplicates_do_not_matter():
 
 
 def test_account_id_and_env_segment_in_arns_become_placeholders():
-    prod = {"Statement": [{"Effect": "Allow", "Action": "s3:GetObject",
-                           "Resource": ["arn:aws:s3:::orders-prod/*", "arn:aws:sqs:us-east-1:111111111111:jobs-prod"]}]}
-    dev = {"Statement": [{"Effect": "Allow", "Action": "s3:GetObject",
-                          "Resource": ["arn:aws:s3:::orders-dev/*", "arn:aws:sqs:us-east-1:222222222222:jobs-dev"]}]}
+    prod = {
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": "s3:GetObject",
+                "Resource": ["arn:aws:s3:::orders-prod/*", "arn:aws:sqs:us-east-1:111111111111:jobs-prod"],
+            }
+        ]
+    }
+    dev = {
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": "s3:GetObject",
+                "Resource": ["arn:aws:s3:::orders-dev/*", "arn:aws:sqs:us-east-1:222222222222:jobs-dev"],
+            }
+        ]
+    }
     assert canon(prod, PROD) == canon(dev, DEV)
 
 
@@ -62,8 +85,11 @@ def test_different_resources_stay_different():
 
 def test_bare_account_principal_equals_root_arn():
     a = {"Statement": [{"Effect": "Allow", "Principal": {"AWS": "111111111111"}, "Action": "sts:AssumeRole"}]}
-    b = {"Statement": [{"Effect": "Allow", "Principal": {"AWS": ["arn:aws:iam::111111111111:root"]},
-                        "Action": "sts:AssumeRole"}]}
+    b = {
+        "Statement": [
+            {"Effect": "Allow", "Principal": {"AWS": ["arn:aws:iam::111111111111:root"]}, "Action": "sts:AssumeRole"}
+        ]
+    }
     assert canon(a) == canon(b)
 
 
@@ -74,10 +100,26 @@ def test_star_principal_equals_aws_star():
 
 
 def test_condition_key_case_and_value_order_do_not_matter():
-    a = {"Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*",
-                        "Condition": {"StringEquals": {"aws:PrincipalTag/Team": ["b", "a"]}}}]}
-    b = {"Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*",
-                        "Condition": {"StringEquals": {"AWS:principaltag/team": ["a", "b"]}}}]}
+    a = {
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": "s3:GetObject",
+                "Resource": "*",
+                "Condition": {"StringEquals": {"aws:PrincipalTag/Team": ["b", "a"]}},
+            }
+        ]
+    }
+    b = {
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": "s3:GetObject",
+                "Resource": "*",
+                "Condition": {"StringEquals": {"AWS:principaltag/team": ["a", "b"]}},
+            }
+        ]
+    }
     assert canon(a) == canon(b)
 
 
@@ -119,20 +161,29 @@ _resource = st.sampled_from(
 )
 _condition = st.one_of(
     st.none(),
-    st.fixed_dictionaries({"StringEquals": st.fixed_dictionaries(
-        {"aws:SourceAccount": st.sampled_from(["111111111111", "333333333333"])})}),
+    st.fixed_dictionaries(
+        {
+            "StringEquals": st.fixed_dictionaries(
+                {"aws:SourceAccount": st.sampled_from(["111111111111", "333333333333"])}
+            )
+        }
+    ),
 )
 _statement = st.builds(
     lambda effect, actions, resources, condition: {
-        "Effect": effect, "Action": actions, "Resource": resources, **({"Condition": condition} if condition else {})
+        "Effect": effect,
+        "Action": actions,
+        "Resource": resources,
+        **({"Condition": condition} if condition else {}),
     },
     st.sampled_from(["Allow", "Deny"]),
     st.lists(_action, min_size=1, max_size=5),
     st.lists(_resource, min_size=1, max_size=3),
     _condition,
 )
-_policy = st.builds(lambda statements: {"Version": "2012-10-17", "Statement": statements},
-                    st.lists(_statement, min_size=1, max_size=6))
+_policy = st.builds(
+    lambda statements: {"Version": "2012-10-17", "Statement": statements}, st.lists(_statement, min_size=1, max_size=6)
+)
 
 
 def _rewrite(document: dict[str, Any], seed: int) -> dict[str, Any]:
@@ -144,8 +195,12 @@ def _rewrite(document: dict[str, Any], seed: int) -> dict[str, Any]:
         rng.shuffle(actions)
         resources = list(statement["Resource"])
         rng.shuffle(resources)
-        rewritten = {**statement, "Action": actions[0] if len(set(actions)) == 1 and rng.random() < 0.5 else actions,
-                     "Resource": resources[0] if len(set(resources)) == 1 else resources, "Sid": f"S{rng.randint(0, 9)}"}
+        rewritten = {
+            **statement,
+            "Action": actions[0] if len(set(actions)) == 1 and rng.random() < 0.5 else actions,
+            "Resource": resources[0] if len(set(resources)) == 1 else resources,
+            "Sid": f"S{rng.randint(0, 9)}",
+        }
         statements.append(dict(rng.sample(list(rewritten.items()), len(rewritten))))
     rng.shuffle(statements)
     body: Any = statements[0] if len(statements) == 1 and rng.random() < 0.5 else statements

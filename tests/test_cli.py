@@ -1,0 +1,161 @@
+"""The command line on the bundled demo: reports, exit codes, and one-line errors."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from auditor.cli import main
+from tests.conftest import REPO
+
+
+@pytest.fixture
+def demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of the repo's demo config and snapshots, as a fresh clone has them."""
+    shutil.copy(REPO / "config.yaml", tmp_path / "config.yaml")
+    shutil.copytree(REPO / "baselines" / "demo", tmp_path / "baselines" / "demo")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def test_demo_compare_writes_three_reports_and_exits_1(demo: Path, capsys):
+    assert main(["compare", "prod", "dev"]) == 1
+    [out_dir] = (demo / "reports").iterdir()
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}-prod-vs-dev", out_dir.name)
+    assert sorted(p.name for p in out_dir.iterdir()) == ["report.html", "report.json", "report.md"]
+    assert "ObservabilityAccess" in capsys.readouterr().out
+
+
+def test_demo_markdown_has_the_put_role_policy_fix_for_observability_access(demo: Path):
+    main(["compare", "prod", "dev", "-o", "out"])
+    markdown = (demo / "out" / "report.md").read_text()
+    assert (
+        "aws iam put-role-policy \\\n  --role-name deep-insight-task-execution-role-dev \\\n"
+        "  --policy-name ObservabilityAccess" in markdown
+    )
+    assert "logs:UpdateDeliveryConfiguration" in markdown
+    assert "PolicyName: ObservabilityAccess" in markdown  # CloudFormation
+    assert "# expected: 8" in markdown
+
+
+def test_json_report_follows_the_contract(demo: Path):
+    main(["compare", "prod", "dev", "-o", "out", "-f", "json"])
+    report = json.loads((demo / "out" / "report.json").read_text())
+    assert report["schema_version"] == 1
+    assert report["baseline"]["name"] == "prod" and report["baseline"]["account_id"] == "111111111111"
+    assert report["target"]["name"] == "dev" and report["target"]["account_id"] == "222222222222"
+    assert set(report["summary"]) >= {"roles_compared", "critical", "high", "medium", "low", "info"}
+    [finding] = [f for f in report["findings"] if f["kind"] == "policy_missing"]
+    assert finding["policy"] == {"name": "ObservabilityAccess", "type": "inline", "arn": None}
+    assert finding["baseline_role"] == "deep-insight-task-execution-role-prod"
+    assert (
+        len(finding["actions"]) == 8 and finding["remediation"]["aws_cli"] and finding["remediation"]["cloudformation"]
+    )
+    assert next(f for f in report["findings"] if f["kind"] == "role_missing")["target_role"] is None
+
+
+def test_every_generated_json_and_yaml_block_parses(demo: Path):
+    main(["compare", "prod", "dev", "-o", "out", "-f", "md"])
+    markdown = (demo / "out" / "report.md").read_text()
+    blocks = re.findall(r"^```(json|yaml)\n(.*?)^```$", markdown, flags=re.M | re.S)
+    assert blocks
+    for language, body in blocks:
+        json.loads(body) if language == "json" else yaml.safe_load(body)
+
+
+def test_html_report_is_self_contained_and_escaped(demo: Path):
+    config = (demo / "config.yaml").read_text().replace("  dev:\n", "  '<img src=x onerror=alert(1)>':\n")
+    (demo / "evil.yaml").write_text(config)
+    main(["compare", "prod", "<img src=x onerror=alert(1)>", "-c", "evil.yaml", "-o", "out", "-f", "html"])
+    html = (demo / "out" / "report.html").read_text()
+    assert "<img src=x" not in html and "&lt;img src=x onerror=alert(1)&gt;" in html
+    assert not re.search(r"""(src|href)=["']?(https?:)?//""", html)
+    assert "<script" not in html
+
+
+def test_fail_on_critical_exits_0_when_worst_finding_is_high(demo: Path):
+    assert main(["compare", "prod", "dev", "-o", "out", "--fail-on", "critical"]) == 0
+
+
+def test_same_account_twice_has_no_drift_and_exits_0(demo: Path):
+    assert main(["compare", "prod", "prod", "-o", "out"]) == 0
+    report = json.loads((demo / "out" / "report.json").read_text())
+    assert report["findings"] == []
+
+
+def test_baseline_defaults_to_config(demo: Path):
+    assert main(["compare", "dev", "-o", "out", "-f", "json"]) == 1
+    assert json.loads((demo / "out" / "report.json").read_text())["baseline"]["name"] == "prod"
+
+
+def _one_error_line(capsys) -> str:
+    captured = capsys.readouterr()
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1, captured.err
+    assert "Traceback" not in captured.err
+    return lines[0]
+
+
+def test_unknown_config_key_exits_2_naming_file_and_key(demo: Path, capsys):
+    (demo / "bad.yaml").write_text((demo / "config.yaml").read_text() + "colour: blue\n")
+    assert main(["compare", "prod", "dev", "-c", "bad.yaml"]) == 2
+    line = _one_error_line(capsys)
+    assert "bad.yaml" in line and "unknown key 'colour'" in line
+
+
+def test_unknown_nested_key_is_named_with_its_path(demo: Path, capsys):
+    text = (demo / "config.yaml").read_text().replace("    env: dev\n", "    env: dev\n    rol_arn: x\n")
+    (demo / "bad.yaml").write_text(text)
+    assert main(["compare", "prod", "dev", "-c", "bad.yaml"]) == 2
+    assert "unknown key 'accounts.dev.rol_arn'" in _one_error_line(capsys)
+
+
+def test_baseline_not_among_accounts_exits_2(demo: Path, capsys):
+    (demo / "bad.yaml").write_text((demo / "config.yaml").read_text().replace("baseline: prod", "baseline: prd"))
+    assert main(["compare", "dev", "-c", "bad.yaml"]) == 2
+    line = _one_error_line(capsys)
+    assert "bad.yaml" in line and "baseline 'prd'" in line
+
+
+def test_account_missing_from_config_exits_2(demo: Path, capsys):
+    assert main(["compare", "prod", "staging"]) == 2
+    assert "unknown account 'staging'" in _one_error_line(capsys)
+
+
+def test_invalid_yaml_exits_2_naming_file(demo: Path, capsys):
+    (demo / "bad.yaml").write_text("accounts: [unclosed\n")
+    assert main(["compare", "prod", "dev", "-c", "bad.yaml"]) == 2
+    line = _one_error_line(capsys)
+    assert "bad.yaml" in line and "invalid YAML" in line
+
+
+def test_malformed_snapshot_exits_2_naming_file(demo: Path, capsys):
+    (demo / "baselines" / "demo" / "dev.json").write_text('{"format": "iam-drift-auditor-snapshot", "roles": 1}')
+    assert main(["compare", "prod", "dev", "-o", "out"]) == 2
+    line = _one_error_line(capsys)
+    assert "dev.json" in line
+    assert not (demo / "out").exists()
+
+
+def test_failed_run_leaves_the_previous_report_untouched(demo: Path):
+    assert main(["compare", "prod", "dev", "-o", "out"]) == 1
+    before = {p.name: p.read_text() for p in (demo / "out").iterdir()}
+    (demo / "baselines" / "demo" / "dev.json").write_text("{broken")
+    assert main(["compare", "prod", "dev", "-o", "out"]) == 2
+    assert {p.name: p.read_text() for p in (demo / "out").iterdir()} == before
+
+
+def test_unknown_format_exits_2(demo: Path, capsys):
+    assert main(["compare", "prod", "dev", "-o", "out", "-f", "pdf"]) == 2
+    assert "unknown report format 'pdf'" in _one_error_line(capsys)
+
+
+def test_help_works_without_a_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert main(["compare", "--help"]) == 0
+    assert "BASELINE" in capsys.readouterr().out
