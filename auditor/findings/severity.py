@@ -9,13 +9,13 @@ from auditor.iamdb import describe
 
 CRITICAL_ACTIONS = frozenset({"*", "*:*", "iam:*", "iam:passrole", "sts:*", "organizations:*"})
 _READ_PREFIXES = ("get", "list", "describe", "batchget", "view")
-_BY_ACCESS_LEVEL = (
-    ("permissions management", Severity.CRITICAL),
-    ("write", Severity.HIGH),
-    ("read", Severity.MEDIUM),
-    ("list", Severity.MEDIUM),
-    ("tagging", Severity.LOW),
-)
+_BY_ACCESS_LEVEL = {
+    "permissions management": Severity.CRITICAL,
+    "write": Severity.HIGH,
+    "read": Severity.MEDIUM,
+    "list": Severity.MEDIUM,
+    "tagging": Severity.LOW,
+}
 
 
 def grant_severity(actions: Iterable[str]) -> Severity:
@@ -34,11 +34,9 @@ def action_severity(action: str) -> Severity:
         return Severity.HIGH
     if "*" in name or "?" in name:
         return Severity.MEDIUM if name.startswith(_READ_PREFIXES) else Severity.HIGH
-    level = describe(action).access_level.casefold()
-    for marker, severity in _BY_ACCESS_LEVEL:
-        if marker in level:
-            return severity
-    return Severity.MEDIUM
+    # The dataset lists the primary level first ("Tagging, Write", "Permissions management, Write").
+    primary = describe(action).access_level.split(",")[0].strip().casefold()
+    return _BY_ACCESS_LEVEL.get(primary, Severity.MEDIUM)
 
 
 def worst(severities: Iterable[Severity], floor: Severity = Severity.INFO) -> Severity:

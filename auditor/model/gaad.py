@@ -98,6 +98,11 @@ def snapshot_from_gaad(
     )
 
 
+def is_aws_managed(arn: str) -> bool:
+    """True for policies AWS owns (`arn:aws:iam::aws:policy/...`), the same document in every account."""
+    return ":iam::aws:policy/" in arn
+
+
 def policy_name(arn: str) -> str:
     """The policy name is the last segment of its ARN (moto omits PolicyName in GAAD)."""
     return arn.rsplit("/", 1)[-1]
@@ -112,7 +117,12 @@ def _record(
 ) -> ManagedPolicyRecord:
     if arn in extra:
         return extra[arn]
-    return ManagedPolicyRecord(name=name or policy_name(arn), arn=arn, document=documents.get(arn))
+    document = documents.get(arn)
+    unreadable = None
+    if document is None and not is_aws_managed(arn):
+        # A customer managed policy whose document the data lacks must not read as "no permissions".
+        unreadable = "its document is not in the GetAccountAuthorizationDetails data"
+    return ManagedPolicyRecord(name=name or policy_name(arn), arn=arn, document=document, unreadable=unreadable)
 
 
 def _role(role: _Role, documents: Mapping[str, Any], extra: Mapping[str, ManagedPolicyRecord]) -> RoleRecord:

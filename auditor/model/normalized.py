@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from auditor.model.gaad import is_aws_managed
 from auditor.model.policy import PolicyDocument
 from auditor.model.snapshot import JsonObject
 
@@ -34,7 +35,7 @@ class NormalizedPolicy(_Frozen):
     @property
     def aws_managed(self) -> bool:
         """True for policies AWS owns (`arn:aws:iam::aws:policy/...`)."""
-        return self.arn is not None and ":iam::aws:policy/" in self.arn
+        return self.arn is not None and is_aws_managed(self.arn)
 
     def comparable(self) -> object:
         """What decides equality across accounts."""

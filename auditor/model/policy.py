@@ -45,8 +45,12 @@ class Statement(_Canonical):
     def to_json(self) -> dict[str, object]:
         """This statement as IAM policy JSON (lists everywhere, no Sid)."""
         out: dict[str, object] = {"Effect": self.effect}
-        for key, values in (("Action", self.actions), ("NotAction", self.not_actions), ("Resource", self.resources),
-                            ("NotResource", self.not_resources)):
+        for key, values in (
+            ("Action", self.actions),
+            ("NotAction", self.not_actions),
+            ("Resource", self.resources),
+            ("NotResource", self.not_resources),
+        ):
             if values:
                 out[key] = list(values)
         for key, principals in (("Principal", self.principals), ("NotPrincipal", self.not_principals)):

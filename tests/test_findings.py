@@ -1,0 +1,218 @@
+"""Classification: each kind of drift, its severity, and what must not be reported."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from auditor.config import Config
+from auditor.findings import FindingKind, Severity
+from auditor.model import AccountSnapshot, ManagedPolicyRecord, RoleRecord
+from auditor.normalize import normalize_account
+from auditor.pipeline import compare_accounts
+
+NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+PROD, DEV = "111111111111", "222222222222"
+TRUST = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"}, "Action": "sts:AssumeRole"}],
+}
+CONFIG = Config(accounts={"prod": {}, "dev": {}})
+
+
+def allow(actions: Any, resource: Any = "*", **extra: Any) -> dict[str, Any]:
+    return {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": actions, "Resource": resource, **extra}],
+    }
+
+
+def role(
+    env: str, account: str, inline: dict[str, Any] | None = None, trust: dict[str, Any] | None = None, **extra: Any
+) -> RoleRecord:
+    name = f"app-role-{env}"
+    return RoleRecord(
+        name=name,
+        arn=f"arn:aws:iam::{account}:role/{name}",
+        trust_policy=trust or TRUST,
+        inline_policies=inline or {},
+        **extra,
+    )
+
+
+def findings(prod_role: RoleRecord | None, dev_role: RoleRecord | None):
+    def account(env: str, account_id: str, record: RoleRecord | None):
+        roles = {record.name: record} if record else {}
+        snapshot = AccountSnapshot(account_id=account_id, collected_at=NOW, source="test", roles=roles)
+        return normalize_account(snapshot, env, env)
+
+    result = compare_accounts(account("prod", PROD, prod_role), account("dev", DEV, dev_role), CONFIG, NOW)
+    return result.findings
+
+
+def only(prod_role: RoleRecord | None, dev_role: RoleRecord | None):
+    [finding] = findings(prod_role, dev_role)
+    return finding
+
+
+def test_identical_roles_in_two_accounts_have_no_findings():
+    policy = {"P": allow("s3:GetObject", "arn:aws:s3:::data-prod/*")}
+    same = {"P": allow(["S3:GETOBJECT"], ["arn:aws:s3:::data-dev/*"])}
+    assert findings(role("prod", PROD, policy), role("dev", DEV, same)) == []
+
+
+def test_missing_inline_policy_is_high_and_lists_its_actions():
+    finding = only(role("prod", PROD, {"P": allow(["logs:CreateDelivery", "logs:GetDelivery"])}), role("dev", DEV))
+    assert (finding.kind, finding.severity) == (FindingKind.POLICY_MISSING, Severity.HIGH)
+    assert finding.actions == ["logs:CreateDelivery", "logs:GetDelivery"]
+    assert "put-role-policy" in finding.remediation.aws_cli
+
+
+@pytest.mark.parametrize(
+    ("extra_action", "severity"),
+    [
+        ("iam:PassRole", Severity.CRITICAL),
+        ("*", Severity.CRITICAL),
+        ("iam:*", Severity.CRITICAL),
+        ("iam:PutRolePolicy", Severity.CRITICAL),
+        ("s3:PutObject", Severity.HIGH),
+        ("s3:*", Severity.HIGH),
+        ("s3:GetObject", Severity.MEDIUM),
+        ("s3:List*", Severity.MEDIUM),
+        ("s3:TagResource", Severity.LOW),
+    ],
+)
+def test_extra_permissions_rank_by_danger(extra_action: str, severity: Severity):
+    base = role("prod", PROD, {"P": allow(["sqs:SendMessage"])})
+    target = role("dev", DEV, {"P": allow(["sqs:SendMessage", extra_action])})
+    finding = only(base, target)
+    assert (finding.kind, finding.severity, finding.actions) == (
+        FindingKind.PERMISSIONS_EXTRA,
+        severity,
+        [extra_action],
+    )
+
+
+def test_missing_permission_in_a_shared_policy_is_permissions_missing():
+    finding = only(
+        role("prod", PROD, {"P": allow(["sqs:SendMessage", "sqs:GetQueueUrl"])}),
+        role("dev", DEV, {"P": allow(["sqs:SendMessage"])}),
+    )
+    assert (finding.kind, finding.severity, finding.actions) == (
+        FindingKind.PERMISSIONS_MISSING,
+        Severity.HIGH,
+        ["sqs:GetQueueUrl"],
+    )
+
+
+def test_resource_widened_to_star_is_high_resource_drift():
+    finding = only(
+        role("prod", PROD, {"P": allow("s3:GetObject", "arn:aws:s3:::data-prod/*")}),
+        role("dev", DEV, {"P": allow("s3:GetObject", "*")}),
+    )
+    assert (finding.kind, finding.severity) == (FindingKind.RESOURCE_DRIFT, Severity.HIGH)
+    assert "prod: Resource arn:aws:s3:::data-prod/*" in finding.details
+
+
+def test_condition_dropped_in_target_is_high_and_added_is_low():
+    conditioned = allow("s3:GetObject", Condition={"Bool": {"aws:SecureTransport": "true"}})
+    dropped = only(role("prod", PROD, {"P": conditioned}), role("dev", DEV, {"P": allow("s3:GetObject")}))
+    added = only(role("prod", PROD, {"P": allow("s3:GetObject")}), role("dev", DEV, {"P": conditioned}))
+    assert (dropped.kind, dropped.severity) == (FindingKind.CONDITION_DRIFT, Severity.HIGH)
+    assert (added.kind, added.severity) == (FindingKind.CONDITION_DRIFT, Severity.LOW)
+
+
+def test_lost_deny_is_reported_as_extra_permissions():
+    deny = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Action": "s3:*", "Resource": "*"},
+            {"Effect": "Deny", "Action": "s3:DeleteBucket", "Resource": "*"},
+        ],
+    }
+    finding = only(role("prod", PROD, {"P": deny}), role("dev", DEV, {"P": allow("s3:*")}))
+    assert (finding.kind, finding.severity) == (FindingKind.PERMISSIONS_EXTRA, Severity.HIGH)
+    assert finding.actions == ["s3:DeleteBucket"]
+
+
+def test_trust_open_to_everyone_is_critical():
+    anyone = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "sts:AssumeRole"}]}
+    finding = only(role("prod", PROD), role("dev", DEV, trust=anyone))
+    assert (finding.kind, finding.severity) == (FindingKind.TRUST_DRIFT, Severity.CRITICAL)
+    assert "update-assume-role-policy" in finding.remediation.aws_cli
+
+
+def test_own_account_principal_is_not_trust_drift():
+    def trusting(account: str) -> dict[str, Any]:
+        return {"Statement": [{"Effect": "Allow", "Principal": {"AWS": account}, "Action": "sts:AssumeRole"}]}
+
+    assert (
+        findings(role("prod", PROD, trust=trusting(PROD)), role("dev", DEV, trust=trusting(f"arn:aws:iam::{DEV}:root")))
+        == []
+    )
+
+
+def test_unreadable_customer_managed_policy_is_unreadable_not_missing():
+    def with_managed(env: str, account: str, document: Any, unreadable: str | None) -> RoleRecord:
+        arn = f"arn:aws:iam::{account}:policy/app-{env}"
+        return role(
+            env,
+            account,
+            managed_policies=[
+                ManagedPolicyRecord(name=f"app-{env}", arn=arn, document=document, unreadable=unreadable)
+            ],
+        )
+
+    finding = only(
+        with_managed("prod", PROD, allow("s3:GetObject"), None),
+        with_managed("dev", DEV, None, "AccessDenied on iam:GetPolicyVersion"),
+    )
+    assert finding.kind == FindingKind.UNREADABLE
+    assert "AccessDenied" in finding.message
+
+
+def test_aws_managed_policy_compares_by_arn_even_without_its_document():
+    arn = "arn:aws:iam::aws:policy/ReadOnlyAccess"
+    with_doc = role(
+        "prod", PROD, managed_policies=[ManagedPolicyRecord(name="ReadOnlyAccess", arn=arn, document=allow("s3:Get*"))]
+    )
+    without = role("dev", DEV, managed_policies=[ManagedPolicyRecord(name="ReadOnlyAccess", arn=arn)])
+    assert findings(with_doc, without) == []
+
+
+def test_extra_admin_managed_policy_is_critical_and_detached_in_the_fix():
+    arn = "arn:aws:iam::aws:policy/AdministratorAccess"
+    admin = role(
+        "dev", DEV, managed_policies=[ManagedPolicyRecord(name="AdministratorAccess", arn=arn, document=allow("*"))]
+    )
+    finding = only(role("prod", PROD), admin)
+    assert (finding.kind, finding.severity) == (FindingKind.POLICY_EXTRA, Severity.CRITICAL)
+    assert "detach-role-policy" in finding.remediation.aws_cli
+
+
+def test_removed_boundary_is_high():
+    boundary = ManagedPolicyRecord(name="b", arn=f"arn:aws:iam::{PROD}:policy/b", document=allow("s3:*"))
+    finding = only(role("prod", PROD, permissions_boundary=boundary), role("dev", DEV))
+    assert (finding.kind, finding.severity) == (FindingKind.BOUNDARY_DRIFT, Severity.HIGH)
+    assert f"arn:aws:iam::{DEV}:policy/b" in finding.remediation.aws_cli
+
+
+def test_role_only_in_baseline_is_role_missing_with_create_role_fix():
+    finding = only(role("prod", PROD, {"P": allow("s3:GetObject")}), None)
+    assert (finding.kind, finding.baseline_role, finding.target_role) == (
+        FindingKind.ROLE_MISSING,
+        "app-role-prod",
+        None,
+    )
+    assert "aws iam create-role" in finding.remediation.aws_cli and "app-role-dev" in finding.remediation.aws_cli
+
+
+def test_not_action_allow_in_target_only_is_critical():
+    not_action = {"Statement": [{"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"}]}
+    finding = only(
+        role("prod", PROD, {"P": allow("s3:GetObject")}),
+        role("dev", DEV, {"P": {"Statement": [*allow("s3:GetObject")["Statement"], *not_action["Statement"]]}}),
+    )
+    assert (finding.kind, finding.severity) == (FindingKind.PERMISSIONS_EXTRA, Severity.CRITICAL)
