@@ -23,6 +23,17 @@ EXIT_CLEAN, EXIT_DRIFT, EXIT_USAGE, EXIT_UNREADABLE, EXIT_INTERNAL = 0, 1, 2, 3,
 SEVERITIES = [severity.value for severity in Severity]
 
 
+_config_option = click.option(
+    "-c",
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path),
+    default=Path("config.yaml"),
+    show_default=True,
+    help="Configuration file.",
+)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="iam-drift-auditor")
 def cli() -> None:
@@ -35,15 +46,7 @@ def cli() -> None:
 
 @cli.command("compare")
 @click.argument("accounts", nargs=-1, required=True)
-@click.option(
-    "-c",
-    "--config",
-    "config_path",
-    type=click.Path(path_type=Path),
-    default=Path("config.yaml"),
-    show_default=True,
-    help="Configuration file.",
-)
+@_config_option
 @click.option(
     "-f",
     "--format",
@@ -87,15 +90,7 @@ def compare_command(
 
 @cli.command("snapshot")
 @click.argument("account")
-@click.option(
-    "-c",
-    "--config",
-    "config_path",
-    type=click.Path(path_type=Path),
-    default=Path("config.yaml"),
-    show_default=True,
-    help="Configuration file.",
-)
+@_config_option
 @click.option(
     "-o",
     "--out",

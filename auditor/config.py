@@ -4,22 +4,18 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
 from auditor.errors import ConfigError, UsageError
+from auditor.model.base import Frozen, describe_validation_error
 
 DEFAULT_EXCLUDE = ("AWSServiceRoleFor*", "AWSReservedSSO_*")
 _ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/.+$")
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class AccountConfig(_Strict):
+class AccountConfig(Frozen):
     """One account: read live (assumed role or current credentials) or from a snapshot file."""
 
     role_arn: str | None = None
@@ -50,14 +46,14 @@ class AccountConfig(_Strict):
         return self
 
 
-class RolesConfig(_Strict):
+class RolesConfig(Frozen):
     """Which roles take part in a comparison."""
 
     include: tuple[str, ...] = ("*",)
     exclude: tuple[str, ...] = DEFAULT_EXCLUDE
 
 
-class Config(_Strict):
+class Config(Frozen):
     """The whole configuration file."""
 
     baseline: str | None = None
@@ -79,7 +75,7 @@ class Config(_Strict):
         return ResolvedAccount(name=name, env=raw.env or name, **raw.model_dump(exclude={"env"}))
 
 
-class ResolvedAccount(_Strict):
+class ResolvedAccount(Frozen):
     """An account entry with defaults applied; what the sources receive."""
 
     name: str
@@ -108,7 +104,7 @@ def load_config(path: Path) -> Config:
     try:
         config = Config.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(f"{path}: {_describe(exc)}") from None
+        raise ConfigError(f"{path}: {describe_validation_error(exc)}") from None
     return _resolve_paths(config, path.parent)
 
 
@@ -121,19 +117,6 @@ def _resolve_paths(config: Config, base: Path) -> Config:
         for name, acc in config.accounts.items()
     }
     return config.model_copy(update={"accounts": accounts})
-
-
-def _describe(exc: ValidationError) -> str:
-    error: dict[str, Any] = exc.errors()[0]
-    location = ".".join(str(part) for part in error["loc"])
-    if error["type"] == "extra_forbidden":
-        message = f"unknown key '{location}'"
-    elif location:
-        message = f"key '{location}': {error['msg']}"
-    else:
-        message = error["msg"]
-    more = len(exc.errors()) - 1
-    return _one_line(message + (f" (and {more} more problem{'s' * (more > 1)})" if more else ""))
 
 
 def _one_line(text: str) -> str:

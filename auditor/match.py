@@ -6,10 +6,9 @@ from collections import defaultdict
 from collections.abc import Iterable
 from fnmatch import fnmatchcase
 
-from pydantic import BaseModel, ConfigDict
-
 from auditor.config import RolesConfig
 from auditor.errors import UsageError
+from auditor.model.base import Frozen
 from auditor.model.normalized import NormalizedAccount, NormalizedRole
 from auditor.normalize.placeholders import ENV, env_segment_pattern
 
@@ -17,10 +16,8 @@ RULE_EXACT = "same name"
 RULE_ENV = "same name after env token"
 
 
-class RolePair(BaseModel):
+class RolePair(Frozen):
     """A baseline role and its counterpart; one side is None for an unpaired role."""
-
-    model_config = ConfigDict(frozen=True)
 
     baseline: NormalizedRole | None
     target: NormalizedRole | None

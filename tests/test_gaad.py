@@ -87,7 +87,7 @@ def test_snapshot_file_is_written_with_sorted_keys(tmp_path: Path):
         ("[]", "neither an iam-drift-auditor snapshot"),
         ('{"RoleDetailList": [{"RoleName": "r"}]}', "role 'r': RoleDetailList[0].Arn: Field required"),
         ('{"RoleDetailList": "nope"}', "RoleDetailList: Input should be a valid list"),
-        ('{"format": "iam-drift-auditor-snapshot", "schema_version": 1}', "account_id: Field required"),
+        ('{"format": "iam-drift-auditor-snapshot", "schema_version": 1}', "key 'account_id': Field required"),
     ],
 )
 def test_malformed_snapshot_names_file_and_problem(tmp_path: Path, content: str, problem: str):

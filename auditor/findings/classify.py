@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from auditor.diff import PolicyChange
 from auditor.findings import remediation
@@ -220,53 +220,71 @@ def _grant_findings(
         yield _scope_finding(FindingKind.CONDITION_DRIFT, change, where, [old, new], sides, common)
 
 
+@dataclass(frozen=True)
+class _GrantRule:
+    """How actions a policy lacks or adds, for one effect, become a finding."""
+
+    side: Literal["missing", "extra"]
+    effect: str
+    kind: FindingKind
+    severity: Callable[[tuple[str, ...]], Severity]
+    title: str
+    message: str
+
+
+_GRANT_RULES = (
+    _GrantRule(
+        "missing",
+        "Allow",
+        FindingKind.PERMISSIONS_MISSING,
+        lambda _: Severity.HIGH,
+        "{n} missing from {where}",
+        "{baseline} allows {n} that {target} does not allow in {where}.",
+    ),
+    _GrantRule(
+        "extra",
+        "Allow",
+        FindingKind.PERMISSIONS_EXTRA,
+        grant_severity,
+        "{n} extra in {where}",
+        "{target} allows {n} in {where} that {baseline} does not allow.",
+    ),
+    # A Deny the target lost lets it allow more; a Deny only the target has takes permissions away.
+    _GrantRule(
+        "missing",
+        "Deny",
+        FindingKind.PERMISSIONS_EXTRA,
+        lambda actions: worst([grant_severity(actions)], floor=Severity.HIGH),
+        "Deny on {n} missing from {where}",
+        "{baseline} denies {n} in {where}; {target} does not, so it can allow more.",
+    ),
+    _GrantRule(
+        "extra",
+        "Deny",
+        FindingKind.PERMISSIONS_MISSING,
+        lambda _: Severity.MEDIUM,
+        "Extra Deny on {n} in {where}",
+        "{target} denies {n} in {where}; {baseline} does not.",
+    ),
+)
+
+
 def _missing_and_extra(
     delta: GrantDelta, where: str, policies: list[NormalizedPolicy], sides: Sides, common: dict[str, Any]
 ) -> Iterator[Finding]:
-    lacks_allow = delta.missing.get("Allow", ())
-    adds_allow = delta.extra.get("Allow", ())
-    lacks_deny = delta.missing.get("Deny", ())
-    adds_deny = delta.extra.get("Deny", ())
-    target, baseline = sides.target.name, sides.baseline.name
-    if lacks_allow:
+    for rule in _GRANT_RULES:
+        actions = (delta.missing if rule.side == "missing" else delta.extra).get(rule.effect, ())
+        if not actions:
+            continue
+        words = {"n": _n(actions), "where": where, "baseline": sides.baseline.name, "target": sides.target.name}
         yield _finding(
-            FindingKind.PERMISSIONS_MISSING,
-            Severity.HIGH,
+            rule.kind,
+            rule.severity(actions),
             sides,
             **common,
-            title=f"{_n(lacks_allow)} missing from {where}",
-            message=f"{baseline} allows {_n(lacks_allow)} that {target} does not allow in {where}.",
-            actions=_display(lacks_allow, policies),
-        )
-    if adds_allow:
-        yield _finding(
-            FindingKind.PERMISSIONS_EXTRA,
-            grant_severity(adds_allow),
-            sides,
-            **common,
-            title=f"{_n(adds_allow)} extra in {where}",
-            message=f"{target} allows {_n(adds_allow)} in {where} that {baseline} does not allow.",
-            actions=_display(adds_allow, policies),
-        )
-    if lacks_deny:
-        yield _finding(
-            FindingKind.PERMISSIONS_EXTRA,
-            worst([grant_severity(lacks_deny)], floor=Severity.HIGH),
-            sides,
-            **common,
-            title=f"Deny on {_n(lacks_deny)} missing from {where}",
-            message=f"{baseline} denies {_n(lacks_deny)} in {where}; {target} does not, so it can allow more.",
-            actions=_display(lacks_deny, policies),
-        )
-    if adds_deny:
-        yield _finding(
-            FindingKind.PERMISSIONS_MISSING,
-            Severity.MEDIUM,
-            sides,
-            **common,
-            title=f"Extra Deny on {_n(adds_deny)} in {where}",
-            message=f"{target} denies {_n(adds_deny)} in {where}; {baseline} does not.",
-            actions=_display(adds_deny, policies),
+            title=rule.title.format(**words),
+            message=rule.message.format(**words),
+            actions=_display(actions, policies),
         )
 
 

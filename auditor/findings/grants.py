@@ -4,18 +4,15 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from pydantic import BaseModel, ConfigDict
-
+from auditor.model.base import Frozen
 from auditor.model.policy import Condition, PolicyDocument
 
 Effect = str
 ActionKey = str
 
 
-class Scope(BaseModel):
+class Scope(Frozen):
     """Where and when a grant applies: resources and conditions of the statement it came from."""
-
-    model_config = ConfigDict(frozen=True)
 
     resources: tuple[str, ...] = ()
     not_resources: tuple[str, ...] = ()
@@ -26,10 +23,8 @@ class Scope(BaseModel):
         return (self.resources, self.not_resources)
 
 
-class ScopeChange(BaseModel):
+class ScopeChange(Frozen):
     """Actions whose scope differs: same effect, same before and after scopes."""
-
-    model_config = ConfigDict(frozen=True)
 
     effect: Effect
     actions: tuple[ActionKey, ...]
@@ -37,10 +32,8 @@ class ScopeChange(BaseModel):
     after: frozenset[Scope]
 
 
-class GrantDelta(BaseModel):
+class GrantDelta(Frozen):
     """What a target policy lacks, adds or scopes differently, compared with the baseline policy."""
-
-    model_config = ConfigDict(frozen=True)
 
     missing: dict[Effect, tuple[ActionKey, ...]]
     extra: dict[Effect, tuple[ActionKey, ...]]

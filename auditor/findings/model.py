@@ -5,9 +5,10 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from auditor.iamdb import ActionInfo
+from auditor.model.base import Frozen
 
 
 class Severity(StrEnum):
@@ -48,11 +49,7 @@ class FindingKind(StrEnum):
     UNREADABLE = "unreadable"
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-
-class PolicyRef(_Frozen):
+class PolicyRef(Frozen):
     """The policy a finding is about."""
 
     name: str
@@ -60,7 +57,7 @@ class PolicyRef(_Frozen):
     arn: str | None = None
 
 
-class Remediation(_Frozen):
+class Remediation(Frozen):
     """How to check, fix and verify, as commands and templates ready to paste."""
 
     check: str = ""
@@ -71,7 +68,7 @@ class Remediation(_Frozen):
     """Commands to run after the fix, each with its expected output as a trailing comment."""
 
 
-class Finding(_Frozen):
+class Finding(Frozen):
     """One difference between a baseline role and its target counterpart."""
 
     kind: FindingKind

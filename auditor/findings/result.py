@@ -4,17 +4,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from auditor.findings.model import Finding, Severity
+from auditor.model.base import Frozen
 
 RESULT_SCHEMA_VERSION = 1
 
 
-class AccountRef(BaseModel):
+class AccountRef(Frozen):
     """An account as the report names it."""
-
-    model_config = ConfigDict(frozen=True)
 
     name: str
     account_id: str
@@ -23,10 +22,8 @@ class AccountRef(BaseModel):
     collected_at: datetime
 
 
-class Summary(BaseModel):
+class Summary(Frozen):
     """Counts for the report header and the CLI's summary line."""
-
-    model_config = ConfigDict(frozen=True)
 
     roles_compared: int
     roles_baseline: int
@@ -42,20 +39,16 @@ class Summary(BaseModel):
         return int(getattr(self, severity.value))
 
 
-class RolePairing(BaseModel):
+class RolePairing(Frozen):
     """How one baseline role was paired, for the report's pairing table."""
-
-    model_config = ConfigDict(frozen=True)
 
     baseline_role: str | None
     target_role: str | None
     rule: str | None
 
 
-class AuditResult(BaseModel):
+class AuditResult(Frozen):
     """Everything a report shows; findings are sorted worst first, then by role."""
-
-    model_config = ConfigDict(frozen=True)
 
     schema_version: int = RESULT_SCHEMA_VERSION
     baseline: AccountRef

@@ -13,6 +13,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from auditor.errors import InputFormatError
+from auditor.model.base import error_location
 from auditor.model.snapshot import AccountSnapshot, JsonObject, ManagedPolicyRecord, RoleRecord
 
 GAAD_KEYS = frozenset({"RoleDetailList", "Policies", "UserDetailList", "GroupDetailList"})
@@ -153,7 +154,7 @@ def _account_of(gaad: _Gaad) -> str:
 def _describe(exc: ValidationError, data: Mapping[str, Any]) -> str:
     error = exc.errors()[0]
     loc = error["loc"]
-    where = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in loc).lstrip(".")
+    where = error_location(loc)
     role = ""
     if len(loc) >= 2 and loc[0] == "RoleDetailList" and isinstance(loc[1], int):
         entry = data.get("RoleDetailList", [])[loc[1]]

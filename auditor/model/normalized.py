@@ -5,8 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
-
+from auditor.model.base import Frozen
 from auditor.model.gaad import is_aws_managed
 from auditor.model.policy import PolicyDocument
 from auditor.model.snapshot import JsonObject
@@ -14,11 +13,7 @@ from auditor.model.snapshot import JsonObject
 PolicyType = Literal["inline", "managed", "trust", "boundary"]
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class NormalizedPolicy(_Frozen):
+class NormalizedPolicy(Frozen):
     """A policy in canonical form, with the document as written kept for display and fixes."""
 
     name: str
@@ -45,7 +40,7 @@ class NormalizedPolicy(_Frozen):
         return (self.key, self.document, self.unreadable is not None)
 
 
-class NormalizedRole(_Frozen):
+class NormalizedRole(Frozen):
     """A role keyed by its parts' cross-account identities."""
 
     name: str
@@ -67,7 +62,7 @@ class NormalizedRole(_Frozen):
         }
 
 
-class NormalizedAccount(_Frozen):
+class NormalizedAccount(Frozen):
     """One account's roles in canonical form, with what is needed to put placeholders back."""
 
     name: str

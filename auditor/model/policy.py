@@ -8,21 +8,17 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from auditor.model.base import Frozen
 
 
-class _Canonical(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Principal(_Canonical):
+class Principal(Frozen):
     """One principal entry: `AWS`, `Service`, `Federated`, `CanonicalUser`, or `*` for everyone."""
 
     type: str
     value: str
 
 
-class Condition(_Canonical):
+class Condition(Frozen):
     """One condition test: operator, key (case-folded: IAM keys are case-insensitive), sorted values."""
 
     operator: str
@@ -30,7 +26,7 @@ class Condition(_Canonical):
     values: tuple[str, ...]
 
 
-class Statement(_Canonical):
+class Statement(Frozen):
     """One statement; Sid is dropped because it carries no meaning."""
 
     effect: Literal["Allow", "Deny"]
@@ -74,7 +70,7 @@ class Statement(_Canonical):
         return self.actions
 
 
-class PolicyDocument(_Canonical):
+class PolicyDocument(Frozen):
     """A canonical policy: version and a sorted, de-duplicated tuple of statements."""
 
     version: str | None = None

@@ -8,7 +8,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+
+from auditor.model.base import Frozen
 
 SNAPSHOT_SCHEMA_VERSION = 1
 
@@ -16,11 +18,7 @@ JsonObject = dict[str, Any]
 """A policy document exactly as AWS returned it (decoded JSON)."""
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class ManagedPolicyRecord(_Frozen):
+class ManagedPolicyRecord(Frozen):
     """An attached managed policy or a permissions boundary, with its default version's document."""
 
     name: str
@@ -30,7 +28,7 @@ class ManagedPolicyRecord(_Frozen):
     """Why the document could not be read (for example AccessDenied), if it could not."""
 
 
-class RoleRecord(_Frozen):
+class RoleRecord(Frozen):
     """One IAM role with everything that decides what it may do and who may assume it."""
 
     name: str
@@ -43,7 +41,7 @@ class RoleRecord(_Frozen):
     tags: dict[str, str] = Field(default_factory=dict)
 
 
-class AccountSnapshot(_Frozen):
+class AccountSnapshot(Frozen):
     """Every role of one account at one moment."""
 
     format: Literal["iam-drift-auditor-snapshot"] = "iam-drift-auditor-snapshot"

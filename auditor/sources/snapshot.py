@@ -10,6 +10,7 @@ from pydantic import ValidationError
 
 from auditor.atomic_write import write_text_atomic
 from auditor.errors import InputFormatError, SnapshotFormatError
+from auditor.model.base import describe_validation_error
 from auditor.model.gaad import looks_like_gaad, snapshot_from_gaad
 from auditor.model.snapshot import AccountSnapshot
 
@@ -31,7 +32,7 @@ def read_snapshot(path: Path) -> AccountSnapshot:
     except InputFormatError as exc:
         raise SnapshotFormatError(f"{path}: {exc}") from None
     except ValidationError as exc:
-        raise SnapshotFormatError(f"{path}: {_describe(exc)}") from None
+        raise SnapshotFormatError(f"{path}: {describe_validation_error(exc)}") from None
 
 
 def write_snapshot(snapshot: AccountSnapshot, path: Path) -> None:
@@ -50,9 +51,3 @@ def _parse(data: object, path: Path) -> AccountSnapshot:
         'neither an iam-drift-auditor snapshot (no "format" key) nor get-account-authorization-details '
         "output (no RoleDetailList)"
     )
-
-
-def _describe(exc: ValidationError) -> str:
-    error = exc.errors()[0]
-    where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error["loc"]).lstrip(".")
-    return f"{where}: {error['msg']}" if where else error["msg"]
