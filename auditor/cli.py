@@ -78,7 +78,7 @@ def compare_command(
     """
     config = load_config(config_path)
     baseline, target = _baseline_and_target(accounts, config.baseline)
-    now = datetime.now(UTC)
+    now = datetime.now(UTC).replace(microsecond=0)
     result = compare(config, baseline, target, now=now)
     rendered = render(result, [fmt.strip() for fmt in formats.split(",") if fmt.strip()])
     directory = out_dir or Path("reports") / f"{now:%Y-%m-%d}-{_slug(baseline)}-vs-{_slug(target)}"
@@ -101,7 +101,7 @@ def compare_command(
 def snapshot_command(account: str, config_path: Path, out_file: Path | None) -> int:
     """Write ACCOUNT's roles to a sorted, git-diffable snapshot file (written atomically)."""
     config = load_config(config_path)
-    snapshot = collect(config.account(account), ManagedPolicyCache(), datetime.now(UTC))
+    snapshot = collect(config.account(account), ManagedPolicyCache(), datetime.now(UTC).replace(microsecond=0))
     path = out_file or Path("baselines") / f"{_slug(account)}.json"
     write_snapshot(snapshot, path)
     click.echo(f"{account} ({snapshot.account_id}): {len(snapshot.roles)} roles written to {path}")

@@ -12,7 +12,7 @@ import pytest
 from botocore.stub import Stubber
 
 from auditor.config import Config, ResolvedAccount
-from auditor.errors import SnapshotFormatError
+from auditor.errors import SnapshotFormatError, SourceError
 from auditor.pipeline import compare_accounts, normalize
 from auditor.sources import read_snapshot, write_snapshot
 from auditor.sources.live import GAAD_FILTER, GAAD_PAGE_SIZE, read_authorization_details
@@ -117,3 +117,11 @@ def test_gaad_copy_keeps_the_file_name_as_source(tmp_path: Path):
     copy = tmp_path / "account.json"
     shutil.copy(CORPUS[0], copy)
     assert read_snapshot(copy).source == "gaad:account.json"
+
+
+def test_access_denied_on_gaad_names_the_action_to_allow():
+    iam = boto3.client("iam", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="y")
+    with Stubber(iam) as stub:
+        stub.add_client_error("get_account_authorization_details", "AccessDenied", "not authorized", 403)
+        with pytest.raises(SourceError, match=r"AccessDenied on iam:GetAccountAuthorizationDetails; allow"):
+            read_authorization_details(iam)

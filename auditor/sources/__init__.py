@@ -13,7 +13,10 @@ from auditor.sources.snapshot import read_snapshot, write_snapshot
 def collect(account: ResolvedAccount, cache: ManagedPolicyCache, now: datetime) -> AccountSnapshot:
     """Read one account from wherever its config points."""
     if account.snapshot is not None:
-        return read_snapshot(account.snapshot)
+        snapshot = read_snapshot(account.snapshot)
+        if snapshot.source.startswith("gaad:"):
+            return snapshot
+        return snapshot.model_copy(update={"source": f"snapshot:{account.snapshot.name}"})
     return collect_live(account, cache, now)
 
 
