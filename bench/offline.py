@@ -24,15 +24,21 @@ def main(roles: int) -> dict[str, float | int]:
     with tempfile.TemporaryDirectory() as folder:
         for name, snapshot in (("prod", prod), ("dev", dev)):
             write_snapshot(snapshot, Path(folder) / f"{name}.json")
-        config = Config(accounts={"prod": {"snapshot": Path(folder) / "prod.json"},
-                                  "dev": {"snapshot": Path(folder) / "dev.json"}})
+        config = Config(
+            accounts={"prod": {"snapshot": Path(folder) / "prod.json"}, "dev": {"snapshot": Path(folder) / "dev.json"}}
+        )
         del prod, dev
         started = time.perf_counter()
         result = compare(config, "prod", "dev")
         elapsed = time.perf_counter() - started
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return {"roles": roles, "seconds": round(elapsed, 3), "peak_rss_mib": round(peak_kib / 1024, 1),
-            "findings": len(result.findings), "planted": sum(planted.counts.values())}
+    return {
+        "roles": roles,
+        "seconds": round(elapsed, 3),
+        "peak_rss_mib": round(peak_kib / 1024, 1),
+        "findings": len(result.findings),
+        "planted": sum(planted.counts.values()),
+    }
 
 
 if __name__ == "__main__":

@@ -55,8 +55,14 @@ def _resource(rng: random.Random, service: str, env: str, account: str) -> str:
 
 def _statement(rng: random.Random, env: str, account: str) -> dict[str, Any]:
     service = rng.choice(list(_SERVICES))
-    actions = sorted({f"{service}:{a}" for a in rng.sample(_SERVICES[service], rng.randint(1, len(_SERVICES[service])))})
-    statement: dict[str, Any] = {"Effect": "Allow", "Action": actions, "Resource": _resource(rng, service, env, account)}
+    actions = sorted(
+        {f"{service}:{a}" for a in rng.sample(_SERVICES[service], rng.randint(1, len(_SERVICES[service])))}
+    )
+    statement: dict[str, Any] = {
+        "Effect": "Allow",
+        "Action": actions,
+        "Resource": _resource(rng, service, env, account),
+    }
     if rng.random() < 0.2:
         statement["Condition"] = {"StringEquals": {"aws:ResourceTag/env": env}}
     return statement
@@ -67,17 +73,27 @@ def _document(rng: random.Random, env: str, account: str) -> dict[str, Any]:
 
 
 def _trust(rng: random.Random, account: str) -> dict[str, Any]:
-    principal = rng.choice([{"Service": "ecs-tasks.amazonaws.com"}, {"Service": "lambda.amazonaws.com"},
-                            {"AWS": f"arn:aws:iam::{account}:root"}])
-    return {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": principal,
-                                                    "Action": "sts:AssumeRole"}]}
+    principal = rng.choice(
+        [
+            {"Service": "ecs-tasks.amazonaws.com"},
+            {"Service": "lambda.amazonaws.com"},
+            {"AWS": f"arn:aws:iam::{account}:root"},
+        ]
+    )
+    return {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": principal, "Action": "sts:AssumeRole"}],
+    }
 
 
 def _customer_policies(env: str, account: str) -> list[ManagedPolicyRecord]:
     rng = random.Random(7)  # the same shared policies in both accounts
     return [
-        ManagedPolicyRecord(name=f"shared-{i}-{env}", arn=f"arn:aws:iam::{account}:policy/shared-{i}-{env}",
-                            document=_document(rng, env, account))
+        ManagedPolicyRecord(
+            name=f"shared-{i}-{env}",
+            arn=f"arn:aws:iam::{account}:policy/shared-{i}-{env}",
+            document=_document(rng, env, account),
+        )
         for i in range(30)
     ]
 
@@ -114,8 +130,17 @@ def _drift(role: RoleRecord, kind: str, rng: random.Random) -> RoleRecord | None
     elif kind == "widen_resource":
         statement["Resource"] = "*" if statement["Resource"] != "*" else "arn:aws:s3:::other/*"
     elif kind == "add_trust":
-        trust = {**role.trust_policy, "Statement": [*role.trust_policy["Statement"], {  # type: ignore[index]
-            "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::999999999999:root"}, "Action": "sts:AssumeRole"}]}
+        trust = {
+            **role.trust_policy,
+            "Statement": [
+                *role.trust_policy["Statement"],
+                {  # type: ignore[index]
+                    "Effect": "Allow",
+                    "Principal": {"AWS": "arn:aws:iam::999999999999:root"},
+                    "Action": "sts:AssumeRole",
+                },
+            ],
+        }
         return role.model_copy(update={"trust_policy": trust})
     else:
         statement["Action"] = [*statement["Action"], rng.choice(["iam:PassRole", "s3:DeleteBucket", "kms:Decrypt"])]

@@ -6,19 +6,24 @@ case-folded where IAM is case-insensitive, so `==` and hashing are the compariso
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Literal
 
-from auditor.model.base import Frozen
+# Plain frozen dataclasses, not pydantic: hundreds of thousands are built and hashed per run, always from
+# input that normalization has already checked, so validation would only cost time.
+_canonical = dataclass(frozen=True, slots=True)
 
 
-class Principal(Frozen):
+@_canonical
+class Principal:
     """One principal entry: `AWS`, `Service`, `Federated`, `CanonicalUser`, or `*` for everyone."""
 
     type: str
     value: str
 
 
-class Condition(Frozen):
+@_canonical
+class Condition:
     """One condition test: operator, key (case-folded: IAM keys are case-insensitive), sorted values."""
 
     operator: str
@@ -26,7 +31,8 @@ class Condition(Frozen):
     values: tuple[str, ...]
 
 
-class Statement(Frozen):
+@_canonical
+class Statement:
     """One statement; Sid is dropped because it carries no meaning."""
 
     effect: Literal["Allow", "Deny"]
@@ -70,7 +76,8 @@ class Statement(Frozen):
         return self.actions
 
 
-class PolicyDocument(Frozen):
+@_canonical
+class PolicyDocument:
     """A canonical policy: version and a sorted, de-duplicated tuple of statements."""
 
     version: str | None = None

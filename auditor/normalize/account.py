@@ -2,84 +2,97 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from auditor.errors import PolicyFormatError
 from auditor.model.normalized import NormalizedAccount, NormalizedPolicy, NormalizedRole, PolicyType
 from auditor.model.policy import PolicyDocument
-from auditor.model.snapshot import AccountSnapshot, JsonObject, ManagedPolicyRecord, RoleRecord
+from auditor.model.snapshot import AccountSnapshot, ManagedPolicyRecord, RoleRecord
 from auditor.normalize.placeholders import AccountContext
 from auditor.normalize.policy import canonical_document, decode_document
 
 
 def normalize_account(snapshot: AccountSnapshot, name: str, env: str) -> NormalizedAccount:
     """Normalize every role of a snapshot; PolicyFormatError names the role and policy at fault."""
-    context = AccountContext(snapshot.account_id, env)
-    roles = {role.name: _role(role, context) for role in snapshot.roles.values()}
+    normalizer = _AccountNormalizer(AccountContext(snapshot.account_id, env))
     return NormalizedAccount(
         name=name,
         env=env,
         account_id=snapshot.account_id,
         collected_at=snapshot.collected_at,
         source=snapshot.source,
-        roles=roles,
+        roles={role.name: normalizer.role(role) for role in snapshot.roles.values()},
     )
 
 
-def _role(role: RoleRecord, context: AccountContext) -> NormalizedRole:
-    inline = {
-        name: _document_policy(role, name, "inline", f"inline policy {name!r}", doc, context)
-        for name, doc in role.inline_policies.items()
-    }
-    managed = [_managed(role, record, "managed", context) for record in role.managed_policies]
-    trust = None
-    if role.trust_policy is not None:
-        trust = _document_policy(role, "trust policy", "trust", "trust policy", role.trust_policy, context)
-    boundary = None
-    if role.permissions_boundary is not None:
-        boundary = _managed(role, role.permissions_boundary, "boundary", context)
-    return NormalizedRole(
-        name=role.name,
-        arn=role.arn,
-        path=role.path,
-        inline=inline,
-        managed={policy.key: policy for policy in managed},
-        trust=trust,
-        boundary=boundary,
-        tags=role.tags,
-    )
+class _AccountNormalizer:
+    """Normalizes the roles of one account, each managed policy once however many roles attach it."""
 
+    def __init__(self, context: AccountContext) -> None:
+        self._context = context
+        self._managed: dict[tuple[str, str], tuple[Any, NormalizedPolicy]] = {}
 
-def _document_policy(
-    role: RoleRecord, name: str, kind: PolicyType, label: str, document: JsonObject, context: AccountContext
-) -> NormalizedPolicy:
-    return NormalizedPolicy(
-        name=name,
-        type=kind,
-        key=name,
-        document=_canonical(role, label, document, context),
-        raw=decode_document(document),
-    )
+    def role(self, role: RoleRecord) -> NormalizedRole:
+        """One role in canonical form."""
+        inline = {
+            name: self._document_policy(role, name, "inline", f"inline policy {name!r}", document)
+            for name, document in role.inline_policies.items()
+        }
+        managed = [self._managed_policy(role, record, "managed") for record in role.managed_policies]
+        trust = None
+        if role.trust_policy is not None:
+            trust = self._document_policy(role, "trust policy", "trust", "trust policy", role.trust_policy)
+        boundary = None
+        if role.permissions_boundary is not None:
+            boundary = self._managed_policy(role, role.permissions_boundary, "boundary")
+        # model_construct: every part was built and checked here; validating again would copy every document.
+        return NormalizedRole.model_construct(
+            name=role.name,
+            arn=role.arn,
+            path=role.path,
+            inline=inline,
+            managed={policy.key: policy for policy in managed},
+            trust=trust,
+            boundary=boundary,
+            tags=role.tags,
+        )
 
+    def _document_policy(
+        self, role: RoleRecord, name: str, kind: PolicyType, label: str, document: Any
+    ) -> NormalizedPolicy:
+        return NormalizedPolicy.model_construct(
+            name=name,
+            type=kind,
+            arn=None,
+            key=name,
+            document=self._canonical(role, label, document),
+            raw=decode_document(document),
+            unreadable=None,
+        )
 
-def _managed(
-    role: RoleRecord, record: ManagedPolicyRecord, kind: PolicyType, context: AccountContext
-) -> NormalizedPolicy:
-    document = None
-    if record.document is not None:
-        label = f"{'permissions boundary' if kind == 'boundary' else 'managed policy'} {record.arn}"
-        document = _canonical(role, label, record.document, context)
-    return NormalizedPolicy(
-        name=record.name,
-        type=kind,
-        arn=record.arn,
-        key=context.to_placeholders(record.arn),
-        document=document,
-        raw=decode_document(record.document) if record.document is not None else None,
-        unreadable=record.unreadable,
-    )
+    def _managed_policy(self, role: RoleRecord, record: ManagedPolicyRecord, kind: PolicyType) -> NormalizedPolicy:
+        cached = self._managed.get((kind, record.arn))
+        # One ARN has one default version per account; the check guards against hand-edited snapshots.
+        if cached is not None and cached[0] == record.document and cached[1].unreadable == record.unreadable:
+            return cached[1]
+        document = None
+        if record.document is not None:
+            label = f"{'permissions boundary' if kind == 'boundary' else 'managed policy'} {record.arn}"
+            document = self._canonical(role, label, record.document)
+        policy = NormalizedPolicy.model_construct(
+            name=record.name,
+            type=kind,
+            arn=record.arn,
+            key=self._context.to_placeholders(record.arn),
+            document=document,
+            raw=decode_document(record.document) if record.document is not None else None,
+            unreadable=record.unreadable,
+        )
+        self._managed[(kind, record.arn)] = (record.document, policy)
+        return policy
 
-
-def _canonical(role: RoleRecord, label: str, document: object, context: AccountContext) -> PolicyDocument:
-    try:
-        return canonical_document(document, context.to_placeholders)
-    except PolicyFormatError as exc:
-        raise PolicyFormatError(f"role {role.name!r}, {label}: {exc}") from None
+    def _canonical(self, role: RoleRecord, label: str, document: Any) -> PolicyDocument:
+        try:
+            return canonical_document(document, self._context.to_placeholders)
+        except PolicyFormatError as exc:
+            raise PolicyFormatError(f"role {role.name!r}, {label}: {exc}") from None

@@ -29,14 +29,20 @@ class AccountContext:
     account_id: str
     env: str
     _account: re.Pattern[str] = field(init=False, repr=False, compare=False)
+    _seen: dict[str, str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_account", re.compile(rf"(?<!\d){re.escape(self.account_id)}(?!\d)"))
+        # The same ARNs recur across thousands of statements; two regex passes each add up.
+        object.__setattr__(self, "_seen", {})
 
     def to_placeholders(self, text: str) -> str:
         """Replace this account's ID and env segment with placeholders."""
-        text = self._account.sub(ACCOUNT, text)
-        return env_segment_pattern(self.env).sub(ENV, text)
+        done = self._seen.get(text)
+        if done is None:
+            done = env_segment_pattern(self.env).sub(ENV, self._account.sub(ACCOUNT, text))
+            self._seen[text] = done
+        return done
 
     def from_placeholders(self, text: str) -> str:
         """Put this account's ID and env back where placeholders stand."""

@@ -129,8 +129,17 @@ def _reject_unknown(raw: dict[str, Any], allowed: frozenset[str], where: str) ->
         raise PolicyFormatError(f"{where} has unknown element {unknown[0]!r}")
 
 
-def _sort_key(statement: Statement) -> str:
-    return statement.model_dump_json()
+def _sort_key(statement: Statement) -> tuple[object, ...]:
+    return (
+        statement.effect,
+        statement.actions,
+        statement.not_actions,
+        statement.resources,
+        statement.not_resources,
+        [(p.type, p.value) for p in statement.principals],
+        [(p.type, p.value) for p in statement.not_principals],
+        [(c.operator, c.key, c.values) for c in statement.conditions],
+    )
 
 
 def _kind(value: Any) -> str:
