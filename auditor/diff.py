@@ -1,20 +1,24 @@
-"""Per role pair: equal? nothing to do. Otherwise deepdiff says which policies changed."""
+"""Per role pair: equal? nothing to do. Otherwise deepdiff says which policies changed, and the
+effective permissions of both roles say what the change means."""
 
 from __future__ import annotations
 
-from typing import Literal
+from dataclasses import dataclass, field
+from typing import Any, Literal
 
 from deepdiff import DeepDiff
 
+from auditor.effective import Grant, Permissions, Source, effective_permissions
 from auditor.match import RolePair
-from auditor.model.base import Frozen
 from auditor.model.normalized import NormalizedPolicy, NormalizedRole
 
 Section = Literal["inline", "managed", "trust", "boundary"]
 _KEYED: tuple[Section, ...] = ("inline", "managed")
+_PERMISSION_SECTIONS = frozenset({"inline", "managed", "boundary"})
 
 
-class PolicyChange(Frozen):
+@dataclass(frozen=True, slots=True)
+class PolicyChange:
     """One policy that differs between the paired roles; a side is None where the policy is absent."""
 
     section: Section
@@ -23,15 +27,61 @@ class PolicyChange(Frozen):
     target: NormalizedPolicy | None
 
 
-def diff_pair(pair: RolePair) -> list[PolicyChange]:
-    """The policies that differ between a matched pair, in a stable order; [] for an unpaired role."""
+@dataclass(frozen=True, slots=True)
+class PermissionDelta:
+    """Grants only the baseline role has (`missing`) and only the target role has (`extra`)."""
+
+    baseline: Permissions
+    target: Permissions
+    missing: dict[Grant, tuple[Source, ...]] = field(default_factory=dict)
+    extra: dict[Grant, tuple[Source, ...]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class RoleDiff:
+    """What differs between two paired roles: the policies, and the permissions they add up to."""
+
+    changes: list[PolicyChange]
+    permissions: PermissionDelta | None = None
+
+
+NO_DIFF = RoleDiff(changes=[])
+
+
+def diff_pair(pair: RolePair) -> RoleDiff:
+    """The policies that differ between a matched pair and their effect; NO_DIFF for an unpaired role."""
     if pair.baseline is None or pair.target is None:
-        return []
-    before, after = pair.baseline.comparable(), pair.target.comparable()
-    if before == after:
-        return []
-    touched = _touched(DeepDiff(before, after, ignore_order=True, view="tree"))
-    return [_change(pair.baseline, pair.target, section, key) for section, key in sorted(touched)]
+        return NO_DIFF
+    if pair.baseline.comparable() == pair.target.comparable():
+        return NO_DIFF
+    ids: dict[Any, int] = {}
+    delta = DeepDiff(_view(pair.baseline, ids), _view(pair.target, ids), view="tree")
+    changes = [_change(pair.baseline, pair.target, section, key) for section, key in sorted(_touched(delta))]
+    permissions = None
+    if any(change.section in _PERMISSION_SECTIONS for change in changes):
+        permissions = compare_permissions(effective_permissions(pair.baseline), effective_permissions(pair.target))
+    return RoleDiff(changes=changes, permissions=permissions)
+
+
+def compare_permissions(baseline: Permissions, target: Permissions) -> PermissionDelta:
+    """Set difference of two roles' effective grants, each side keeping its sources."""
+    missing = {grant: sources for grant, sources in baseline.grants.items() if grant not in target.grants}
+    extra = {grant: sources for grant, sources in target.grants.items() if grant not in baseline.grants}
+    return PermissionDelta(baseline=baseline, target=target, missing=missing, extra=extra)
+
+
+def _view(role: NormalizedRole, ids: dict[Any, int]) -> dict[str, Any]:
+    # Each policy's meaning becomes a small integer (equal meanings, equal integers), so deepdiff
+    # only walks role -> section -> policy and never into the documents.
+    def ident(policy: NormalizedPolicy | None) -> int | None:
+        return None if policy is None else ids.setdefault(policy.comparable(), len(ids))
+
+    return {
+        "inline": {key: ident(policy) for key, policy in role.inline.items()},
+        "managed": {key: ident(policy) for key, policy in role.managed.items()},
+        "trust": ident(role.trust),
+        "boundary": ident(role.boundary),
+    }
 
 
 def _touched(delta: DeepDiff) -> set[tuple[Section, str]]:

@@ -94,6 +94,8 @@ _KIND_ORDER = [
     FindingKind.RESOURCE_DRIFT,
     FindingKind.BOUNDARY_DRIFT,
     FindingKind.UNREADABLE,
+    FindingKind.UNKNOWN_ACTION,
+    FindingKind.RESTRUCTURED,
 ]
 
 

@@ -5,13 +5,18 @@ from __future__ import annotations
 import json
 import re
 import shutil
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 import yaml
 
 from auditor.cli import main
+from auditor.model import AccountSnapshot, RoleRecord
+from auditor.sources import write_snapshot
 from tests.conftest import REPO
+
+NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -78,8 +83,22 @@ def test_html_report_is_self_contained_and_escaped(demo: Path):
     assert "<script" not in html
 
 
-def test_fail_on_critical_exits_0_when_worst_finding_is_high(demo: Path):
-    assert main(["compare", "prod", "dev", "-o", "out", "--fail-on", "critical"]) == 0
+def _snapshot(path: Path, account: str, env: str, actions: list[str]) -> None:
+    role = RoleRecord(
+        name=f"app-{env}",
+        arn=f"arn:aws:iam::{account}:role/app-{env}",
+        inline_policies={"P": {"Statement": [{"Effect": "Allow", "Action": actions, "Resource": "*"}]}},
+    )
+    write_snapshot(AccountSnapshot(account_id=account, collected_at=NOW, source="t", roles={role.name: role}), path)
+
+
+@pytest.mark.parametrize(("fail_on", "code"), [("high", 0), ("medium", 1), ("info", 1)])
+def test_exit_code_follows_fail_on(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fail_on: str, code: int):
+    monkeypatch.chdir(tmp_path)
+    _snapshot(tmp_path / "prod.json", "111111111111", "prod", ["s3:GetObject"])
+    _snapshot(tmp_path / "dev.json", "222222222222", "dev", ["s3:GetObject", "s3:ListBucket"])  # List: medium
+    (tmp_path / "c.yaml").write_text("accounts:\n  prod: {snapshot: prod.json}\n  dev: {snapshot: dev.json}\n")
+    assert main(["compare", "prod", "dev", "-c", "c.yaml", "-o", "out", "--fail-on", fail_on]) == code
 
 
 def test_same_account_twice_has_no_drift_and_exits_0(demo: Path):

@@ -63,11 +63,16 @@ def test_identical_roles_in_two_accounts_have_no_findings():
     assert findings(role("prod", PROD, policy), role("dev", DEV, same)) == []
 
 
-def test_missing_inline_policy_is_high_and_lists_its_actions():
+def test_missing_policy_with_write_actions_is_critical_and_lists_its_actions():
     finding = only(role("prod", PROD, {"P": allow(["logs:CreateDelivery", "logs:GetDelivery"])}), role("dev", DEV))
-    assert (finding.kind, finding.severity) == (FindingKind.POLICY_MISSING, Severity.HIGH)
+    assert (finding.kind, finding.severity) == (FindingKind.POLICY_MISSING, Severity.CRITICAL)
     assert finding.actions == ["logs:CreateDelivery", "logs:GetDelivery"]
     assert "put-role-policy" in finding.remediation.aws_cli
+
+
+def test_missing_read_only_policy_is_high():
+    finding = only(role("prod", PROD, {"P": allow(["logs:GetDelivery"])}), role("dev", DEV))
+    assert (finding.kind, finding.severity) == (FindingKind.POLICY_MISSING, Severity.HIGH)
 
 
 @pytest.mark.parametrize(
@@ -77,22 +82,19 @@ def test_missing_inline_policy_is_high_and_lists_its_actions():
         ("*", Severity.CRITICAL),
         ("iam:*", Severity.CRITICAL),
         ("iam:PutRolePolicy", Severity.CRITICAL),
+        ("s3:*", Severity.CRITICAL),  # includes s3:PutBucketPolicy: permissions management
         ("s3:PutObject", Severity.HIGH),
-        ("s3:*", Severity.HIGH),
         ("s3:GetObject", Severity.MEDIUM),
         ("s3:List*", Severity.MEDIUM),
         ("s3:TagResource", Severity.LOW),
     ],
 )
-def test_extra_permissions_rank_by_danger(extra_action: str, severity: Severity):
+def test_extra_permissions_rank_by_access_level(extra_action: str, severity: Severity):
     base = role("prod", PROD, {"P": allow(["sqs:SendMessage"])})
     target = role("dev", DEV, {"P": allow(["sqs:SendMessage", extra_action])})
     finding = only(base, target)
-    assert (finding.kind, finding.severity, finding.actions) == (
-        FindingKind.PERMISSIONS_EXTRA,
-        severity,
-        [extra_action],
-    )
+    assert (finding.kind, finding.severity) == (FindingKind.PERMISSIONS_EXTRA, severity)
+    assert extra_action in finding.written_as
 
 
 def test_missing_permission_in_a_shared_policy_is_permissions_missing():
@@ -107,21 +109,29 @@ def test_missing_permission_in_a_shared_policy_is_permissions_missing():
     )
 
 
-def test_resource_widened_to_star_is_high_resource_drift():
+def test_resource_widened_to_star_has_the_severity_of_the_extra_grant():
     finding = only(
-        role("prod", PROD, {"P": allow("s3:GetObject", "arn:aws:s3:::data-prod/*")}),
-        role("dev", DEV, {"P": allow("s3:GetObject", "*")}),
+        role("prod", PROD, {"P": allow("s3:PutObject", "arn:aws:s3:::data-prod/*")}),
+        role("dev", DEV, {"P": allow("s3:PutObject", "*")}),
     )
     assert (finding.kind, finding.severity) == (FindingKind.RESOURCE_DRIFT, Severity.HIGH)
     assert "prod: Resource arn:aws:s3:::data-prod/*" in finding.details
 
 
-def test_condition_dropped_in_target_is_high_and_added_is_low():
-    conditioned = allow("s3:GetObject", Condition={"Bool": {"aws:SecureTransport": "true"}})
-    dropped = only(role("prod", PROD, {"P": conditioned}), role("dev", DEV, {"P": allow("s3:GetObject")}))
-    added = only(role("prod", PROD, {"P": allow("s3:GetObject")}), role("dev", DEV, {"P": conditioned}))
+def test_resource_narrowed_in_target_is_high_because_calls_fail():
+    finding = only(
+        role("prod", PROD, {"P": allow("s3:GetObject", "*")}),
+        role("dev", DEV, {"P": allow("s3:GetObject", "arn:aws:s3:::data-dev/*")}),
+    )
+    assert (finding.kind, finding.severity) == (FindingKind.RESOURCE_DRIFT, Severity.HIGH)
+
+
+def test_condition_dropped_in_target_has_extra_grant_severity_and_added_is_info():
+    conditioned = allow("s3:PutObject", Condition={"Bool": {"aws:SecureTransport": "true"}})
+    dropped = only(role("prod", PROD, {"P": conditioned}), role("dev", DEV, {"P": allow("s3:PutObject")}))
+    added = only(role("prod", PROD, {"P": allow("s3:PutObject")}), role("dev", DEV, {"P": conditioned}))
     assert (dropped.kind, dropped.severity) == (FindingKind.CONDITION_DRIFT, Severity.HIGH)
-    assert (added.kind, added.severity) == (FindingKind.CONDITION_DRIFT, Severity.LOW)
+    assert (added.kind, added.severity) == (FindingKind.CONDITION_DRIFT, Severity.INFO)
 
 
 def test_lost_deny_is_reported_as_extra_permissions():

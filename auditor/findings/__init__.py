@@ -1,8 +1,9 @@
 """Findings: kinds, severity, facts and remediation, built from role pairs and their changes."""
 
-from auditor.findings.classify import Sides, classify
+from auditor.findings.classify import classify
 from auditor.findings.model import Finding, FindingKind, PolicyRef, Remediation, Severity
 from auditor.findings.result import AccountRef, AuditResult, RolePairing, Summary
+from auditor.findings.sides import Sides
 
 __all__ = [
     "AccountRef",

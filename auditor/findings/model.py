@@ -47,6 +47,10 @@ class FindingKind(StrEnum):
     TRUST_DRIFT = "trust_drift"
     BOUNDARY_DRIFT = "boundary_drift"
     UNREADABLE = "unreadable"
+    RESTRUCTURED = "restructured"
+    """Policies differ in packaging (moved, split, merged, rewritten) but grant the same permissions."""
+    UNKNOWN_ACTION = "unknown_action"
+    """An action the IAM dataset does not know (new, or a typo); kept and compared verbatim."""
 
 
 class PolicyRef(Frozen):
@@ -55,6 +59,31 @@ class PolicyRef(Frozen):
     name: str
     type: Literal["inline", "managed", "trust", "boundary"]
     arn: str | None = None
+
+
+class GrantGroup(Frozen):
+    """Grants that share a resource, conditions and source statement: the provenance of a finding."""
+
+    side: Literal["baseline", "target"]
+    """The account the grants are in (the side that has them)."""
+    effect: Literal["Allow", "Deny"] = "Allow"
+    actions: list[str]
+    resource: str
+    conditions: list[str] = Field(default_factory=list)
+    policy: str
+    policy_type: Literal["inline", "managed", "trust", "boundary"]
+    statement: str = ""
+    written_as: list[str] = Field(default_factory=list)
+
+
+class ServiceGroup(Frozen):
+    """How many of a service's actions a finding concerns (for wildcard-sized findings)."""
+
+    service: str
+    count: int
+    total: int
+    """How many actions the service has in the IAM dataset (0 if unknown)."""
+    access_levels: dict[str, int] = Field(default_factory=dict)
 
 
 class Remediation(Frozen):
@@ -87,7 +116,12 @@ class Finding(Frozen):
     """The policy as it is in the target, where it exists."""
     details: list[str] = Field(default_factory=list)
     """Specific differences, one line each (resources, conditions, principals)."""
+    written_as: list[str] = Field(default_factory=list)
+    """The action patterns as written in the statements concerned (`dynamodb:*`)."""
+    grants: list[GrantGroup] = Field(default_factory=list)
+    services: list[ServiceGroup] = Field(default_factory=list)
     explanations: list[ActionInfo] = Field(default_factory=list)
+    """Each action with its description and access level (left empty above EXPLAIN_LIMIT actions)."""
     remediation: Remediation = Remediation()
 
     @property

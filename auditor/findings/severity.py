@@ -1,14 +1,14 @@
-"""How dangerous a set of granted actions is, from the action's shape and its IAM access level."""
+"""How dangerous granted actions are, from the IAM dataset's access levels."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
 from auditor.findings.model import Severity
-from auditor.iamdb import describe
+from auditor.iamdb import primary_access_level
 
-CRITICAL_ACTIONS = frozenset({"*", "*:*", "iam:*", "iam:passrole", "sts:*", "organizations:*"})
-_READ_PREFIXES = ("get", "list", "describe", "batchget", "view")
+# Write-level actions that hand over identities; as dangerous as permissions management.
+CRITICAL_ACTIONS = frozenset({"iam:passrole", "sts:assumerole"})
 _BY_ACCESS_LEVEL = {
     "permissions management": Severity.CRITICAL,
     "write": Severity.HIGH,
@@ -19,24 +19,22 @@ _BY_ACCESS_LEVEL = {
 
 
 def grant_severity(actions: Iterable[str]) -> Severity:
-    """The worst severity among actions granted (`*`, `iam:*`, `iam:PassRole` are critical)."""
+    """The worst severity among granted actions (case-folded concrete actions or unknown patterns)."""
     return worst(action_severity(action) for action in actions)
 
 
 def action_severity(action: str) -> Severity:
-    """Severity of granting one action key (case-folded, possibly a wildcard or a `NotAction:` key)."""
+    """Permissions management, iam:PassRole and patterns nobody can expand are critical; then by access level."""
     action = action.casefold()
-    if action in CRITICAL_ACTIONS or action.startswith("notaction:"):
-        # Allow with NotAction grants everything not listed, including actions AWS adds later.
+    if action in CRITICAL_ACTIONS or action == "*" or action.startswith("notaction:"):
         return Severity.CRITICAL
-    name = action.partition(":")[2]
-    if name == "*":
-        return Severity.HIGH
-    if "*" in name or "?" in name:
-        return Severity.MEDIUM if name.startswith(_READ_PREFIXES) else Severity.HIGH
-    # The dataset lists the primary level first ("Tagging, Write", "Permissions management, Write").
-    primary = describe(action).access_level.split(",")[0].strip().casefold()
-    return _BY_ACCESS_LEVEL.get(primary, Severity.MEDIUM)
+    level = primary_access_level(action).casefold()
+    return _BY_ACCESS_LEVEL.get(level, Severity.MEDIUM)
+
+
+def breaks_workload(actions: Iterable[str]) -> bool:
+    """True if losing these actions stops writes or permission changes (not just reads)."""
+    return any(action_severity(action).at_least(Severity.HIGH) for action in actions)
 
 
 def worst(severities: Iterable[Severity], floor: Severity = Severity.INFO) -> Severity:

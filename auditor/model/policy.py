@@ -6,7 +6,7 @@ case-folded where IAM is case-insensitive, so `==` and hashing are the compariso
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 # Plain frozen dataclasses, not pydantic: hundreds of thousands are built and hashed per run, always from
@@ -77,11 +77,21 @@ class Statement:
 
 
 @_canonical
+class Origin:
+    """Where a canonical statement was written: its Sid or index, and its actions as spelled there."""
+
+    labels: tuple[str, ...]
+    written: tuple[str, ...]
+
+
+@_canonical
 class PolicyDocument:
     """A canonical policy: version and a sorted, de-duplicated tuple of statements."""
 
     version: str | None = None
     statements: tuple[Statement, ...] = ()
+    origins: tuple[Origin, ...] = field(default=(), compare=False)
+    """One per statement, in the same order; not part of equality (Sid and order carry no meaning)."""
 
     def to_json(self) -> dict[str, object]:
         """This document as IAM policy JSON."""

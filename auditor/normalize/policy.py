@@ -9,7 +9,8 @@ from typing import Any
 from urllib.parse import unquote
 
 from auditor.errors import PolicyFormatError
-from auditor.model.policy import Condition, PolicyDocument, Principal, Statement
+from auditor.model.policy import Condition, Origin, PolicyDocument, Principal, Statement
+from auditor.normalize.conditions import canonical_operator, ignores_case
 
 _STATEMENT_KEYS = frozenset(
     {"Sid", "Effect", "Action", "NotAction", "Resource", "NotResource", "Principal", "NotPrincipal", "Condition"}
@@ -44,8 +45,30 @@ def canonical_document(raw: Any, rewrite: Rewrite = str) -> PolicyDocument:
         raise PolicyFormatError("document has no Statement")
     body = raw["Statement"]
     items = body if isinstance(body, list) else [body]
-    statements = {_statement(item, index, rewrite) for index, item in enumerate(items)}
-    return PolicyDocument(version=version, statements=tuple(sorted(statements, key=_sort_key)))
+    origins: dict[Statement, list[tuple[str, tuple[str, ...]]]] = {}
+    for index, item in enumerate(items):
+        statement = _statement(item, index, rewrite)
+        origins.setdefault(statement, []).append((_label(item, index), _written(item)))
+    ordered = sorted(origins, key=_sort_key)
+    return PolicyDocument(
+        version=version,
+        statements=tuple(ordered),
+        origins=tuple(_origin(origins[statement]) for statement in ordered),
+    )
+
+
+def _label(raw: dict[str, Any], index: int) -> str:
+    sid = raw.get("Sid")
+    return f"Sid {sid}" if isinstance(sid, str) and sid else f"Statement[{index}]"
+
+
+def _written(raw: dict[str, Any]) -> tuple[str, ...]:
+    value = raw.get("Action", raw.get("NotAction", ()))
+    return tuple(value) if isinstance(value, list) else (value,)
+
+
+def _origin(found: list[tuple[str, tuple[str, ...]]]) -> Origin:
+    return Origin(labels=tuple(label for label, _ in found), written=found[0][1])
 
 
 def _statement(raw: Any, index: int, rewrite: Rewrite) -> Statement:
@@ -114,8 +137,11 @@ def _conditions(raw: Any, where: str, rewrite: Rewrite) -> tuple[Condition, ...]
             items = values if isinstance(values, list) else [values]
             if not all(isinstance(item, str | bool | int | float) for item in items):
                 raise PolicyFormatError(f"{where}.Condition.{operator}.{key} must hold strings, numbers or booleans")
-            texts = sorted({rewrite(_condition_text(item)) for item in items})
-            found.add(Condition(operator=operator, key=key.casefold(), values=tuple(texts)))
+            canonical = canonical_operator(operator)
+            texts = {rewrite(_condition_text(item)) for item in items}
+            if ignores_case(canonical):
+                texts = {text.casefold() for text in texts}
+            found.add(Condition(operator=canonical, key=key.casefold(), values=tuple(sorted(texts))))
     return tuple(sorted(found, key=lambda c: (c.operator, c.key, c.values)))
 
 

@@ -1,0 +1,366 @@
+"""Effective-permission differences of a role pair -> findings, each naming where its grants come from.
+
+Grants are (effect, action, resource, conditions) after wildcard expansion; the same action on both
+sides with other resources or conditions is resource or condition drift, grants on one side only are
+missing or extra, and policies that differ without changing any grant are "restructured".
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from auditor.diff import PermissionDelta, RoleDiff
+from auditor.effective import Grant, Source, covers
+from auditor.findings import remediation
+from auditor.findings.conditions import Change, compare_conditions
+from auditor.findings.model import Finding, FindingKind, GrantGroup, Remediation, Severity
+from auditor.findings.severity import breaks_workload, grant_severity, worst
+from auditor.findings.sides import Sides, make_finding, plural, policy_ref
+from auditor.model.normalized import NormalizedPolicy, NormalizedRole
+
+Grants = dict[Grant, tuple[Source, ...]]
+
+
+@dataclass(frozen=True)
+class _Scoped:
+    """Actions whose grants differ only in resources or only in conditions, between two policies."""
+
+    kind: FindingKind
+    effect: str
+    actions: tuple[str, ...]
+    before: Grants
+    after: Grants
+
+
+def permission_findings(base: NormalizedRole, target: NormalizedRole, diff: RoleDiff, sides: Sides) -> list[Finding]:
+    """Findings for what the two roles can do differently."""
+    delta = diff.permissions
+    if delta is None:
+        return []
+    unreadable = _unreadable_keys(diff)
+    missing = _without(delta.missing, unreadable)
+    extra = _without(delta.extra, unreadable)
+    scoped = _scoped(missing, extra)
+    found = [_scope_finding(base, target, change, sides) for change in scoped]
+    found += list(_one_sided(base, target, "baseline", missing, delta, sides))
+    found += list(_one_sided(base, target, "target", extra, delta, sides))
+    return found
+
+
+def _unreadable_keys(diff: RoleDiff) -> set[str]:
+    return {
+        change.key
+        for change in diff.changes
+        if (change.baseline and change.baseline.unreadable) or (change.target and change.target.unreadable)
+    }
+
+
+def _without(grants: Grants, unreadable: set[str]) -> Grants:
+    # Grants of a policy one side could not read are unknown there, not missing or extra.
+    return {g: s for g, s in grants.items() if not all(source.policy.key in unreadable for source in s)}
+
+
+def _scoped(missing: Grants, extra: Grants) -> list[_Scoped]:
+    lost: dict[tuple[str, str], Grants] = defaultdict(dict)
+    gained: dict[tuple[str, str], Grants] = defaultdict(dict)
+    for grant, sources in missing.items():
+        lost[(grant.effect, grant.action)][grant] = sources
+    for grant, sources in extra.items():
+        gained[(grant.effect, grant.action)][grant] = sources
+    groups: dict[tuple[object, ...], tuple[list[str], Grants, Grants]] = {}
+    for key in sorted(lost.keys() & gained.keys()):
+        before, after = lost[key], gained[key]
+        resources_differ = {g.resource for g in before} != {g.resource for g in after}
+        kind = FindingKind.RESOURCE_DRIFT if resources_differ else FindingKind.CONDITION_DRIFT
+        signature = (kind, key[0], _scopes(before), _scopes(after), _policy_keys(before), _policy_keys(after))
+        actions, old, new = groups.setdefault(signature, ([], {}, {}))
+        actions.append(key[1])
+        old.update(before)
+        new.update(after)
+        for grant in before:
+            del missing[grant]
+        for grant in after:
+            del extra[grant]
+    return [
+        _Scoped(kind=signature[0], effect=signature[1], actions=tuple(actions), before=old, after=new)  # type: ignore[arg-type]
+        for signature, (actions, old, new) in groups.items()
+    ]
+
+
+def _scopes(grants: Grants) -> frozenset[tuple[str, object]]:
+    return frozenset((g.resource, g.conditions) for g in grants)
+
+
+def _policy_keys(grants: Grants) -> frozenset[str]:
+    return frozenset(sources[0].policy.key for sources in grants.values())
+
+
+def _scope_finding(base: NormalizedRole, target: NormalizedRole, change: _Scoped, sides: Sides) -> Finding:
+    old_policy = next(iter(change.before.values()))[0].policy
+    new_policy = next(iter(change.after.values()))[0].policy
+    where = f"{new_policy.type} policy {new_policy.name} on {target.name}"
+    noun = "resources" if change.kind == FindingKind.RESOURCE_DRIFT else "conditions"
+    return make_finding(
+        change.kind,
+        _scope_severity(change),
+        sides,
+        actions=change.actions,
+        baseline_role=base.name,
+        target_role=target.name,
+        policy=policy_ref(new_policy),
+        title=f"{change.effect} on {plural(len(change.actions), 'action')} has different {noun} in {where}",
+        message=f"{sides.baseline.name} and {sides.target.name} both {change.effect.lower()} "
+        f"{plural(len(change.actions), 'action')} in {where}, with different {noun}.",
+        details=_scope_lines(change, sides),
+        written_as=_written([*change.before.values(), *change.after.values()]),
+        grants=_groups("baseline", change.before, sides) + _groups("target", change.after, sides),
+        **_fix(target, old_policy if old_policy.key == new_policy.key else None, new_policy, sides),
+    )
+
+
+def _scope_severity(change: _Scoped) -> Severity:
+    allow = change.effect == "Allow"
+    extra_severity = grant_severity(change.actions)
+    if change.kind == FindingKind.RESOURCE_DRIFT:
+        before = {g.resource for g in change.before}
+        after = {g.resource for g in change.after}
+        wider = all(any(covers(a, b) for a in after) for b in before)
+        narrower = all(any(covers(b, a) for b in before) for a in after)
+        if wider and not narrower:
+            return extra_severity if allow else Severity.HIGH
+        if narrower and not wider:
+            return Severity.HIGH if allow else extra_severity
+        return worst([extra_severity], floor=Severity.HIGH)
+    direction = compare_conditions(
+        {c for g in change.before for c in g.conditions}, {c for g in change.after for c in g.conditions}
+    )
+    if not allow:
+        direction = {Change.LOOSENED: Change.TIGHTENED, Change.TIGHTENED: Change.LOOSENED}.get(direction, direction)
+    return Severity.INFO if direction == Change.TIGHTENED else extra_severity
+
+
+def _scope_lines(change: _Scoped, sides: Sides) -> list[str]:
+    lines = []
+    for side, grants in (("baseline", change.before), ("target", change.after)):
+        context = sides.context(side)
+        for resource, conditions in sorted({(g.resource, g.conditions) for g in grants}, key=str):
+            text = f"Resource {resource}" if change.kind == FindingKind.RESOURCE_DRIFT else _condition_text(conditions)
+            lines.append(f"{sides.name(side)}: {context.from_placeholders(text)}")
+    return lines
+
+
+def _one_sided(
+    base: NormalizedRole, target: NormalizedRole, side: str, grants: Grants, delta: PermissionDelta, sides: Sides
+) -> Iterator[Finding]:
+    by_policy: dict[tuple[str, str], Grants] = defaultdict(dict)
+    for grant, sources in grants.items():
+        by_policy[(grant.effect, sources[0].policy.key)][grant] = sources
+    for (effect, _), group in sorted(by_policy.items()):
+        policy = next(iter(group.values()))[0].policy
+        other = target if side == "baseline" else base
+        own = delta.baseline if side == "baseline" else delta.target
+        whole = _absent(policy, other) and len(group) == sum(
+            1 for sources in own.grants.values() if any(s.policy.key == policy.key for s in sources)
+        )
+        yield _one_sided_finding(base, target, side, effect, policy, group, whole, sides)
+
+
+def _absent(policy: NormalizedPolicy, role: NormalizedRole) -> bool:
+    return policy.key not in (role.inline if policy.type == "inline" else role.managed)
+
+
+def _one_sided_finding(
+    base: NormalizedRole,
+    target: NormalizedRole,
+    side: str,
+    effect: str,
+    policy: NormalizedPolicy,
+    group: Grants,
+    whole: bool,
+    sides: Sides,
+) -> Finding:
+    actions = sorted({g.action for g in group})
+    lacks = side == "baseline"  # grants only the baseline has: the target lacks them
+    holder, other = sides.name(side), sides.name("target" if lacks else "baseline")
+    where = f"{policy.type} policy {policy.name}"
+    common = {
+        "baseline_role": base.name,
+        "target_role": target.name,
+        "policy": policy_ref(policy),
+        "written_as": _written(group.values()),
+        "grants": _groups(side, group, sides),
+    }
+    count = plural(len(actions), "action")
+    if whole and effect == "Allow":
+        return _whole_policy(base, target, policy, lacks, actions, common, sides)
+    if effect == "Allow":
+        kind = FindingKind.PERMISSIONS_MISSING if lacks else FindingKind.PERMISSIONS_EXTRA
+        severity = Severity.HIGH if lacks else grant_severity(actions)
+        title = f"{count} {'missing from' if lacks else 'extra in'} {target.name} ({where} in {holder})"
+        message = f"{holder} allows {count} through {where} that {other} does not allow."
+    else:
+        # A Deny only the baseline has lets the target allow more; a Deny only the target has takes away.
+        kind = FindingKind.PERMISSIONS_EXTRA if lacks else FindingKind.PERMISSIONS_MISSING
+        severity = worst([grant_severity(actions)], floor=Severity.HIGH) if lacks else Severity.MEDIUM
+        title = f"Deny on {count} only in {holder} ({where})"
+        message = f"{holder} denies {count} through {where}; {other} does not."
+    counterpart = _counterpart(policy, target if lacks else base)
+    baseline_policy = policy if lacks else counterpart
+    target_policy = counterpart if lacks else policy
+    fix = _fix(target, baseline_policy, target_policy, sides)
+    return make_finding(kind, severity, sides, actions=actions, title=title, message=message, **common, **fix)
+
+
+def _whole_policy(
+    base: NormalizedRole,
+    target: NormalizedRole,
+    policy: NormalizedPolicy,
+    lacks: bool,
+    actions: list[str],
+    common: dict[str, object],
+    sides: Sides,
+) -> Finding:
+    label = "Inline policy" if policy.type == "inline" else "Managed policy"
+    count = f" ({plural(len(actions), 'action')})"
+    if lacks:
+        expected = sides.for_target(policy.raw) if policy.raw is not None else None
+        return make_finding(
+            FindingKind.POLICY_MISSING,
+            Severity.CRITICAL if breaks_workload(actions) else Severity.HIGH,
+            sides,
+            actions=actions,
+            title=f"{label} {policy.name} is missing on {target.name}",
+            message=f"{sides.baseline.name}'s {base.name} has the {policy.type} policy {policy.name}{count}; "
+            f"{sides.target.name}'s {target.name} does not.",
+            expected_document=expected,
+            remediation=missing_policy_fix(target, policy, expected, sides),
+            **common,
+        )
+    return make_finding(
+        FindingKind.POLICY_EXTRA,
+        worst([grant_severity(actions)], floor=Severity.LOW),
+        sides,
+        actions=actions,
+        title=f"{label} {policy.name} on {target.name} is not in {sides.baseline.name}",
+        message=f"{sides.target.name}'s {target.name} has the {policy.type} policy {policy.name}{count}; "
+        f"{sides.baseline.name}'s {base.name} does not.",
+        actual_document=policy.raw,
+        remediation=extra_policy_fix(target, policy),
+        **common,
+    )
+
+
+def missing_policy_fix(target: NormalizedRole, policy: NormalizedPolicy, expected: object, sides: Sides) -> Remediation:
+    """Put the inline policy, or attach the managed one, on the target role."""
+    if policy.type == "inline" and isinstance(expected, dict):
+        return remediation.inline_put(target.name, policy.name, expected)
+    return remediation.managed_attach(target.name, sides.target_name(policy.arn or policy.name))
+
+
+def extra_policy_fix(target: NormalizedRole, policy: NormalizedPolicy) -> Remediation:
+    """Delete the inline policy, or detach the managed one, from the target role."""
+    if policy.type == "inline":
+        return remediation.inline_delete(target.name, policy.name)
+    return remediation.managed_detach(target.name, policy.arn or policy.name)
+
+
+def _counterpart(policy: NormalizedPolicy, role: NormalizedRole) -> NormalizedPolicy | None:
+    return (role.inline if policy.type == "inline" else role.managed).get(policy.key)
+
+
+def _fix(
+    target: NormalizedRole,
+    baseline_policy: NormalizedPolicy | None,
+    target_policy: NormalizedPolicy | None,
+    sides: Sides,
+) -> dict[str, object]:
+    """Make the target's policy what the baseline's is; or add/remove it when one side lacks it."""
+    expected = sides.for_target(baseline_policy.raw) if baseline_policy and baseline_policy.raw else None
+    actual = target_policy.raw if target_policy else None
+    if baseline_policy is None and target_policy is not None:
+        return {"actual_document": actual, "remediation": extra_policy_fix(target, target_policy)}
+    if baseline_policy is not None and target_policy is None:
+        return {
+            "expected_document": expected,
+            "remediation": missing_policy_fix(target, baseline_policy, expected, sides),
+        }
+    if target_policy is None or not isinstance(expected, dict):
+        return {"expected_document": expected, "actual_document": actual}
+    if target_policy.type == "inline":
+        fix = remediation.inline_put(target.name, target_policy.name, expected)
+    else:
+        fix = remediation.managed_update(target.name, target_policy.arn or target_policy.name, expected)
+    return {"expected_document": expected, "actual_document": actual, "remediation": fix}
+
+
+def restructured(
+    base: NormalizedRole, target: NormalizedRole, diff: RoleDiff, found: list[Finding], sides: Sides
+) -> Finding | None:
+    """One `info` finding for policies that changed without changing any grant (moved, split, reworded)."""
+    explained = {finding.policy.name for finding in found if finding.policy}
+    moved = [
+        change
+        for change in diff.changes
+        if change.section != "trust"
+        and not any(p is not None and p.name in explained for p in (change.baseline, change.target))
+    ]
+    if not moved:
+        return None
+    lines = []
+    for change in moved:
+        if change.baseline and change.target:
+            lines.append(f"{change.section} policy {change.target.name}: written differently, same grants")
+        elif change.baseline:
+            lines.append(f"{change.section} policy {change.baseline.name}: only in {sides.baseline.name}")
+        elif change.target:
+            lines.append(f"{change.section} policy {change.target.name}: only in {sides.target.name}")
+    return make_finding(
+        FindingKind.RESTRUCTURED,
+        Severity.INFO,
+        sides,
+        baseline_role=base.name,
+        target_role=target.name,
+        title=f"Policies of {target.name} are packaged differently, with the same permissions",
+        message=f"{target.name}'s policies differ from {base.name}'s in how they are split or written; "
+        "the effective permissions are the same.",
+        details=lines,
+    )
+
+
+def _groups(side: str, grants: Grants, sides: Sides) -> list[GrantGroup]:
+    context = sides.context(side)
+    grouped: dict[tuple[object, ...], list[str]] = defaultdict(list)
+    for grant, sources in grants.items():
+        source = sources[0]
+        key = (grant.effect, grant.resource, grant.conditions, source.policy.name, source.policy.type,
+               source.statement, source.written)  # fmt: skip
+        grouped[key].append(grant.action)
+    groups = []
+    for (effect, resource, conditions, name, kind, statement, written), actions in sorted(grouped.items(), key=str):
+        groups.append(
+            GrantGroup(
+                side=side,  # type: ignore[arg-type]
+                effect=effect,  # type: ignore[arg-type]
+                actions=sorted(actions),
+                resource=context.from_placeholders(resource),  # type: ignore[arg-type]
+                conditions=[context.from_placeholders(_condition_text((c,))) for c in conditions],  # type: ignore[attr-defined]
+                policy=name,  # type: ignore[arg-type]
+                policy_type=kind,  # type: ignore[arg-type]
+                statement=statement,  # type: ignore[arg-type]
+                written_as=list(written),  # type: ignore[call-overload]
+            )
+        )
+    return groups
+
+
+def _written(source_lists: Iterable[tuple[Source, ...]]) -> list[str]:
+    return sorted(
+        {pattern for sources in source_lists for source in sources for pattern in source.written}, key=str.casefold
+    )
+
+
+def _condition_text(conditions: Iterable[object]) -> str:
+    tests = [f"{c.operator} {c.key} = {', '.join(c.values)}" for c in conditions]  # type: ignore[attr-defined]
+    return "; ".join(tests) or "no Condition"

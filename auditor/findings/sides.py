@@ -1,0 +1,120 @@
+"""What every finding builder needs: both accounts, their placeholders, and one way to make a Finding."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+from auditor.findings import remediation
+from auditor.findings.model import Finding, FindingKind, PolicyRef, ServiceGroup, Severity
+from auditor.iamdb import describe, display_name, primary_access_level, service_actions
+from auditor.model.normalized import NormalizedAccount, NormalizedPolicy
+from auditor.normalize.placeholders import AccountContext
+
+EXPLAIN_LIMIT = 60
+"""Above this many actions a finding is summarized per service instead of explained action by action."""
+
+_IMPACT = {
+    FindingKind.ROLE_MISSING: "Workloads in {target} that expect this role cannot assume it.",
+    FindingKind.ROLE_EXTRA: "A role {baseline} does not have widens what can act in {target}; confirm it is wanted.",
+    FindingKind.POLICY_MISSING: "Calls that rely on these permissions fail with AccessDenied in {target}; "
+    "behaviour differs from {baseline} in ways that are hard to trace.",
+    FindingKind.POLICY_EXTRA: "{target} grants more than {baseline}: exposure that {baseline} does not carry.",
+    FindingKind.PERMISSIONS_MISSING: "Calls that need these actions fail with AccessDenied in {target}.",
+    FindingKind.PERMISSIONS_EXTRA: "{target} grants actions that {baseline} does not: exposure to review.",
+    FindingKind.RESOURCE_DRIFT: "The same actions apply to different resources in {target}: "
+    "either calls fail there or they reach more than intended.",
+    FindingKind.CONDITION_DRIFT: "The same actions are allowed under different conditions in {target}.",
+    FindingKind.TRUST_DRIFT: "Different principals can assume this role in {target} than in {baseline}.",
+    FindingKind.BOUNDARY_DRIFT: "The permissions boundary caps what the role can do; "
+    "a different boundary in {target} changes that cap.",
+    FindingKind.UNREADABLE: "The auditor could not read this policy, so it cannot say whether it drifted.",
+    FindingKind.RESTRUCTURED: "Nothing changes in what the role can do; the policies are only packaged differently.",
+    FindingKind.UNKNOWN_ACTION: "IAM ignores actions it does not know: a typo grants nothing, "
+    "and a new action is compared as written.",
+}
+
+
+@dataclass(frozen=True)
+class Sides:
+    """Both accounts with their placeholder contexts, to move names and documents from one to the other."""
+
+    baseline: NormalizedAccount
+    target: NormalizedAccount
+
+    @cached_property
+    def base_context(self) -> AccountContext:
+        """Placeholders of the baseline account."""
+        return AccountContext(self.baseline.account_id, self.baseline.env)
+
+    @cached_property
+    def target_context(self) -> AccountContext:
+        """Placeholders of the target account."""
+        return AccountContext(self.target.account_id, self.target.env)
+
+    def context(self, side: str) -> AccountContext:
+        """The placeholder context of `baseline` or `target`."""
+        return self.base_context if side == "baseline" else self.target_context
+
+    def name(self, side: str) -> str:
+        """The account name of `baseline` or `target`."""
+        return self.baseline.name if side == "baseline" else self.target.name
+
+    def for_target(self, document: Any) -> Any:
+        """A baseline document rewritten with the target's account ID and env, keys in conventional order."""
+        return remediation.conventional_order(self.base_context.retarget(document, self.target_context))
+
+    def target_name(self, baseline_name: str) -> str:
+        """What a baseline role or ARN is called in the target."""
+        return self.target_context.from_placeholders(self.base_context.to_placeholders(baseline_name))
+
+    def impact(self, kind: FindingKind) -> str:
+        """The why-this-matters sentence for a kind, with the account names filled in."""
+        return _IMPACT[kind].format(baseline=self.baseline.name, target=self.target.name)
+
+
+def make_finding(
+    kind: FindingKind, severity: Severity, sides: Sides, actions: Iterable[str] = (), **facts: Any
+) -> Finding:
+    """A finding with its actions spelled as the dataset does, explained, and summarized per service."""
+    names = sorted({display_name(action) for action in actions}, key=str.casefold)
+    for key in ("expected_document", "actual_document"):
+        facts[key] = remediation.conventional_order(facts.get(key))
+    return Finding(
+        kind=kind,
+        severity=severity,
+        actions=names,
+        explanations=[describe(name) for name in names] if len(names) <= EXPLAIN_LIMIT else [],
+        services=service_groups(names),
+        impact=sides.impact(kind),
+        **facts,
+    )
+
+
+def service_groups(actions: list[str]) -> list[ServiceGroup]:
+    """Per service: how many of its actions are concerned, out of how many, by access level."""
+    by_service: dict[str, list[str]] = {}
+    for action in actions:
+        by_service.setdefault(action.partition(":")[0].casefold(), []).append(action)
+    return [
+        ServiceGroup(
+            service=service,
+            count=len(items),
+            total=len(service_actions(service)),
+            access_levels=dict(Counter(primary_access_level(a) or "unknown" for a in items)),
+        )
+        for service, items in sorted(by_service.items())
+    ]
+
+
+def policy_ref(policy: NormalizedPolicy) -> PolicyRef:
+    """How a finding names a policy."""
+    return PolicyRef(name=policy.name, type=policy.type, arn=policy.arn)
+
+
+def plural(count: int, noun: str) -> str:
+    """`1 action`, `8 actions`."""
+    return f"{count} {noun}{'s' * (count != 1)}"

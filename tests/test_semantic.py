@@ -1,0 +1,251 @@
+"""Semantic diff: roles compared by what they can do, after wildcard expansion, Deny and boundary."""
+
+from __future__ import annotations
+
+import copy
+import json
+import random
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from auditor import iamdb
+from auditor.findings import FindingKind, Severity
+from auditor.model import ManagedPolicyRecord
+from tests.test_findings import DEV, PROD, allow, findings, only, role
+
+DYNAMODB_ALL = len(iamdb.service_actions("dynamodb"))
+
+
+def test_wildcard_widening_names_the_gained_actions_and_the_pattern_as_written():
+    finding = only(
+        role("prod", PROD, {"Data": allow(["dynamodb:GetItem", "dynamodb:Query"])}),
+        role("dev", DEV, {"Data": allow("dynamodb:*")}),
+    )
+    assert finding.kind == FindingKind.PERMISSIONS_EXTRA
+    assert finding.written_as == ["dynamodb:*"]
+    assert len(finding.actions) == DYNAMODB_ALL - 2
+    assert "dynamodb:GetItem" not in finding.actions and "dynamodb:DeleteTable" in finding.actions
+    [group] = finding.services
+    assert (group.service, group.count, group.total) == ("dynamodb", DYNAMODB_ALL - 2, DYNAMODB_ALL)
+
+
+def test_wildcard_narrowing_names_the_lost_actions():
+    finding = only(role("prod", PROD, {"P": allow("s3:Get*")}), role("dev", DEV, {"P": allow("s3:GetObject")}))
+    assert (finding.kind, finding.severity) == (FindingKind.PERMISSIONS_MISSING, Severity.HIGH)
+    assert "s3:GetObject" not in finding.actions and "s3:GetBucketPolicy" in finding.actions
+    assert finding.written_as == ["s3:Get*"]
+
+
+def test_a_list_written_as_a_wildcard_is_only_restructured():
+    every = sorted(iamdb.service_actions("sqs"))
+    found = findings(role("prod", PROD, {"P": allow("sqs:*")}), role("dev", DEV, {"P": allow(every)}))
+    assert [(f.kind, f.severity) for f in found] == [(FindingKind.RESTRUCTURED, Severity.INFO)]
+
+
+def test_not_action_allow_equals_the_explicit_complement():
+    rest = sorted(iamdb.service_actions("iam") - {"iam:passrole"})
+    written = {"Statement": [{"Effect": "Allow", "NotAction": "iam:PassRole", "Resource": "*"}]}
+    everything_but = role("prod", PROD, {"P": written})
+    explicit = {"Statement": [{"Effect": "Allow", "NotAction": ["iam:PassRole"], "Resource": "*"}]}
+    assert findings(everything_but, role("dev", DEV, {"P": explicit})) == []
+    narrowed = only(everything_but, role("dev", DEV, {"P": allow(rest)}))
+    assert narrowed.kind == FindingKind.PERMISSIONS_MISSING and "iam:CreateRole" not in narrowed.actions
+
+
+def test_deny_with_not_action_subtracts_everything_it_does_not_name():
+    guarded = {
+        "Statement": [
+            {"Effect": "Allow", "Action": ["s3:*", "sqs:*"], "Resource": "*"},
+            {"Effect": "Deny", "NotAction": "s3:*", "Resource": "*"},
+        ]
+    }
+    found = findings(role("prod", PROD, {"P": guarded}), role("dev", DEV, {"P": allow("s3:*")}))
+    assert [f.kind for f in found] == [FindingKind.RESTRUCTURED]
+
+
+def test_explicit_deny_removes_the_allow_it_covers():
+    denied = {
+        "Statement": [
+            {"Effect": "Allow", "Action": ["s3:GetObject", "s3:DeleteObject"], "Resource": "*"},
+            {"Effect": "Deny", "Action": "s3:DeleteObject", "Resource": "*"},
+        ]
+    }
+    found = findings(role("prod", PROD, {"P": denied}), role("dev", DEV, {"P": allow("s3:GetObject")}))
+    assert [f.kind for f in found] == [FindingKind.RESTRUCTURED]
+
+
+def test_removing_the_boundary_reports_the_boundary_and_what_it_used_to_cap():
+    boundary = ManagedPolicyRecord(name="cap", arn=f"arn:aws:iam::{PROD}:policy/cap", document=allow("s3:Get*"))
+    capped = role("prod", PROD, {"P": allow("s3:*")}, permissions_boundary=boundary)
+    uncapped = role("dev", DEV, {"P": allow("s3:*")})
+    found = {f.kind: f for f in findings(capped, uncapped)}
+    assert found[FindingKind.BOUNDARY_DRIFT].severity == Severity.HIGH
+    extra = found[FindingKind.PERMISSIONS_EXTRA]
+    assert "s3:PutObject" in extra.actions and "s3:GetObject" not in extra.actions
+
+
+def test_boundary_with_the_same_cap_written_differently_is_no_drift():
+    def capped(env: str, account: str, document: dict[str, Any]):
+        arn = f"arn:aws:iam::{account}:policy/cap-{env}"
+        return role(
+            env,
+            account,
+            {"P": allow("s3:*")},
+            permissions_boundary=ManagedPolicyRecord(name=f"cap-{env}", arn=arn, document=document),
+        )
+
+    listed = sorted(iamdb.expand("s3:Get*"))
+    found = findings(capped("prod", PROD, allow("s3:Get*")), capped("dev", DEV, allow(listed)))
+    assert [f.kind for f in found] == [FindingKind.RESTRUCTURED]
+
+
+def test_condition_removed_is_drift_with_extra_grant_severity_and_tightened_is_info():
+    tagged = allow("s3:PutObject", Condition={"StringEquals": {"aws:ResourceTag/env": "prod"}})
+    tighter = allow(
+        "s3:PutObject",
+        Condition={"StringEquals": {"aws:ResourceTag/env": "dev"}, "Bool": {"aws:SecureTransport": "true"}},
+    )
+    removed = only(role("prod", PROD, {"P": tagged}), role("dev", DEV, {"P": allow("s3:PutObject")}))
+    tightened = only(role("prod", PROD, {"P": tagged}), role("dev", DEV, {"P": tighter}))
+    assert (removed.kind, removed.severity) == (FindingKind.CONDITION_DRIFT, Severity.HIGH)
+    assert (tightened.kind, tightened.severity) == (FindingKind.CONDITION_DRIFT, Severity.INFO)
+
+
+def test_condition_operator_spelling_and_if_exists_are_normalized():
+    a = allow("s3:GetObject", Condition={"StringEqualsIgnoreCase": {"aws:PrincipalTag/Team": "Ops"}})
+    b = allow("s3:GetObject", Condition={"stringequalsignorecase": {"aws:principaltag/team": ["ops"]}})
+    assert findings(role("prod", PROD, {"P": a}), role("dev", DEV, {"P": b})) == []
+    relaxed = allow("s3:GetObject", Condition={"StringEqualsIgnoreCaseIfExists": {"aws:PrincipalTag/Team": "ops"}})
+    finding = only(role("prod", PROD, {"P": a}), role("dev", DEV, {"P": relaxed}))
+    assert (finding.kind, finding.severity) == (FindingKind.CONDITION_DRIFT, Severity.MEDIUM)
+
+
+def _trust(principal: Any) -> dict[str, Any]:
+    return {"Statement": [{"Effect": "Allow", "Principal": principal, "Action": "sts:AssumeRole"}]}
+
+
+def test_trust_to_everyone_in_the_target_is_critical():
+    finding = only(role("prod", PROD), role("dev", DEV, trust=_trust("*")))
+    assert (finding.kind, finding.severity) == (FindingKind.TRUST_DRIFT, Severity.CRITICAL)
+
+
+def test_trust_to_a_new_external_account_is_critical():
+    finding = only(role("prod", PROD), role("dev", DEV, trust=_trust({"AWS": "999999999999"})))
+    assert (finding.kind, finding.severity) == (FindingKind.TRUST_DRIFT, Severity.CRITICAL)
+    assert "only in dev: AWS:arn:aws:iam::999999999999:root" in finding.details
+
+
+def test_trust_written_with_star_or_aws_star_and_service_list_is_no_drift():
+    a = {
+        "Statement": [
+            {"Effect": "Allow", "Principal": {"Service": ["ecs-tasks.amazonaws.com"]}, "Action": "sts:AssumeRole"}
+        ]
+    }
+    b = {
+        "Statement": {
+            "Effect": "Allow",
+            "Principal": {"Service": "ecs-tasks.amazonaws.com"},
+            "Action": ["sts:AssumeRole"],
+        }
+    }
+    assert findings(role("prod", PROD, trust=a), role("dev", DEV, trust=b)) == []
+    assert findings(role("prod", PROD, trust=_trust("*")), role("dev", DEV, trust=_trust({"AWS": "*"}))) == []
+
+
+def test_trust_naming_a_deleted_principal_is_its_own_high_finding():
+    deleted = _trust({"AWS": "AROAEXAMPLEDELETED12"})
+    kinds = {
+        (f.kind, f.severity, f.title)
+        for f in findings(role("prod", PROD, trust=deleted), role("dev", DEV, trust=deleted))
+    }
+    assert (FindingKind.TRUST_DRIFT, Severity.HIGH, "Trust policy of app-role-dev names a deleted principal") in kinds
+
+
+def test_unknown_action_is_kept_compared_and_flagged_info():
+    typo = {"P": allow(["s3:GetObject", "s3:GetObjekt"])}
+    [flag] = findings(role("prod", PROD, typo), role("dev", DEV, typo))
+    assert (flag.kind, flag.severity) == (FindingKind.UNKNOWN_ACTION, Severity.INFO)
+    assert any("s3:getobjekt" in line for line in flag.details)
+    drift = findings(role("prod", PROD, typo), role("dev", DEV, {"P": allow("s3:GetObject")}))
+    assert any(f.kind == FindingKind.PERMISSIONS_MISSING and f.actions == ["s3:getobjekt"] for f in drift)
+
+
+def test_policy_moved_from_inline_to_customer_managed_is_one_info_finding():
+    document = allow(["sqs:SendMessage", "sqs:ReceiveMessage"])
+    managed = ManagedPolicyRecord(name="queue", arn=f"arn:aws:iam::{DEV}:policy/queue", document=document)
+    finding = only(role("prod", PROD, {"Queue": document}), role("dev", DEV, managed_policies=[managed]))
+    assert (finding.kind, finding.severity) == (FindingKind.RESTRUCTURED, Severity.INFO)
+
+
+def test_missing_grants_name_the_policy_and_statement_they_come_from():
+    document = {
+        "Statement": [
+            {"Sid": "Read", "Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"},
+            {"Sid": "Send", "Effect": "Allow", "Action": "sqs:SendMessage", "Resource": "*"},
+        ]
+    }
+    finding = only(role("prod", PROD, {"Mixed": document}), role("dev", DEV, {"Mixed": allow("s3:GetObject")}))
+    [group] = finding.grants
+    assert (group.side, group.policy, group.statement, group.actions) == (
+        "baseline",
+        "Mixed",
+        "Sid Send",
+        ["sqs:sendmessage"],
+    )
+
+
+# Property tests: the answer must not change with packaging ------------------------------------------------
+
+_actions = st.lists(
+    st.sampled_from(
+        [
+            "s3:GetObject",
+            "s3:Put*",
+            "sqs:SendMessage",
+            "logs:*Delivery*",
+            "dynamodb:Query",
+            "kms:Decrypt",
+            "iam:PassRole",
+        ]
+    ),
+    min_size=1,
+    max_size=4,
+)
+_statement = st.builds(
+    lambda effect, actions, resource: {"Effect": effect, "Action": actions, "Resource": resource},
+    st.sampled_from(["Allow", "Allow", "Deny"]),
+    _actions,
+    st.sampled_from(["*", "arn:aws:s3:::data-prod/*", "arn:aws:sqs:us-east-1:111111111111:q-prod"]),
+)
+_document = st.builds(lambda s: {"Version": "2012-10-17", "Statement": s}, st.lists(_statement, min_size=2, max_size=6))
+
+
+def _for_dev(document: dict[str, Any]) -> dict[str, Any]:
+    return json.loads(json.dumps(document).replace("111111111111", DEV).replace("-prod", "-dev"))
+
+
+@settings(max_examples=60, deadline=None)
+@given(_document, st.integers(0, 1000))
+def test_splitting_a_policy_in_two_gives_only_the_restructured_finding(document: dict[str, Any], seed: int):
+    statements = copy.deepcopy(document["Statement"])
+    random.Random(seed).shuffle(statements)
+    cut = len(statements) // 2
+    split = {
+        "A": {"Version": "2012-10-17", "Statement": statements[:cut]},
+        "B": {"Version": "2012-10-17", "Statement": statements[cut:]},
+    }
+    found = findings(role("prod", PROD, {"A": document}), role("dev", DEV, {k: _for_dev(v) for k, v in split.items()}))
+    assert [f.kind for f in found] in ([FindingKind.RESTRUCTURED], [])
+
+
+@settings(max_examples=60, deadline=None)
+@given(_document, st.integers(0, 1000))
+def test_a_shuffled_recased_copy_shows_no_drift(document: dict[str, Any], seed: int):
+    rng = random.Random(seed)
+    copy_ = _for_dev(document)
+    rng.shuffle(copy_["Statement"])
+    for statement in copy_["Statement"]:
+        statement["Action"] = [a.upper() if rng.random() < 0.5 else a for a in reversed(statement["Action"])]
+    assert findings(role("prod", PROD, {"P": document}), role("dev", DEV, {"P": copy_})) == []
