@@ -42,13 +42,14 @@ def role(
     )
 
 
-def findings(prod_role: RoleRecord | None, dev_role: RoleRecord | None):
-    def account(env: str, account_id: str, record: RoleRecord | None):
+def findings(prod_role: RoleRecord | None, dev_role: RoleRecord | None, envs: tuple[str, str] = ("prod", "dev")):
+    def account(name: str, env: str, account_id: str, record: RoleRecord | None):
         roles = {record.name: record} if record else {}
         snapshot = AccountSnapshot(account_id=account_id, collected_at=NOW, source="test", roles=roles)
-        return normalize_account(snapshot, env, env)
+        return normalize_account(snapshot, name, env)
 
-    result = compare_accounts(account("prod", PROD, prod_role), account("dev", DEV, dev_role), CONFIG, NOW)
+    baseline = account("prod", envs[0], PROD, prod_role)
+    result = compare_accounts(baseline, account("dev", envs[1], DEV, dev_role), CONFIG, NOW)
     return result.findings
 
 
