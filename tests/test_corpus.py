@@ -39,8 +39,8 @@ def _reworded(document: dict[str, Any], seed: int) -> dict[str, Any]:
     rng = random.Random(seed)
     statements = document["Statement"] if isinstance(document["Statement"], list) else [document["Statement"]]
     out = []
-    for statement in statements:
-        statement = dict(statement)
+    for written in statements:
+        statement = dict(written)
         for key in ("Action", "NotAction", "Resource", "NotResource"):
             if key in statement:
                 values = statement[key] if isinstance(statement[key], list) else [statement[key]]
@@ -56,8 +56,8 @@ def _spelled_out(document: dict[str, Any]) -> dict[str, Any]:
     """Every wildcard action replaced by the concrete actions it matches: equal in effect only."""
     statements = document["Statement"] if isinstance(document["Statement"], list) else [document["Statement"]]
     out = []
-    for statement in statements:
-        statement = dict(statement)
+    for written in statements:
+        statement = dict(written)
         if "Action" in statement:
             patterns = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
             statement["Action"] = sorted({a for p in patterns for a in (iamdb.expand(p) or {p.casefold()})})
