@@ -192,7 +192,7 @@ def test_missing_grants_name_the_policy_and_statement_they_come_from():
         "baseline",
         "Mixed",
         "Sid Send",
-        ["sqs:sendmessage"],
+        ["sqs:SendMessage"],
     )
 
 

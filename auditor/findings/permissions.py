@@ -18,6 +18,7 @@ from auditor.findings.conditions import Change, compare_conditions
 from auditor.findings.model import Finding, FindingKind, GrantGroup, Remediation, Severity
 from auditor.findings.severity import breaks_workload, grant_severity, worst
 from auditor.findings.sides import Sides, make_finding, plural, policy_ref
+from auditor.iamdb import display_name
 from auditor.model.normalized import NormalizedPolicy, NormalizedRole
 
 Grants = dict[Grant, tuple[Source, ...]]
@@ -343,7 +344,7 @@ def _groups(side: str, grants: Grants, sides: Sides) -> list[GrantGroup]:
             GrantGroup(
                 side=side,  # type: ignore[arg-type]
                 effect=effect,  # type: ignore[arg-type]
-                actions=sorted(actions),
+                actions=sorted((display_name(action) for action in actions), key=str.casefold),
                 resource=context.from_placeholders(resource),  # type: ignore[arg-type]
                 conditions=[context.from_placeholders(_condition_text((c,))) for c in conditions],  # type: ignore[attr-defined]
                 policy=name,  # type: ignore[arg-type]

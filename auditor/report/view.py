@@ -8,7 +8,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from auditor.findings import AuditResult, Finding, Severity
+from auditor.findings.model import GrantGroup
 from auditor.findings.remediation import action_count
+
+GRANT_ACTIONS_SHOWN = 8
 
 ICONS = {
     Severity.CRITICAL: "🟥",
@@ -17,6 +20,20 @@ ICONS = {
     Severity.LOW: "🟦",
     Severity.INFO: "⬜",
 }
+
+
+@dataclass(frozen=True)
+class GrantRow:
+    """One provenance row: which account, policy and statement grant which actions."""
+
+    account: str
+    policy: str
+    policy_type: str
+    statement: str
+    effect: str
+    resource: str
+    conditions: list[str]
+    actions: str
 
 
 @dataclass(frozen=True)
@@ -29,6 +46,7 @@ class FindingView:
     expected_json: str | None
     actual_json: str | None
     action_total: str
+    grants: list[GrantRow]
 
 
 @dataclass(frozen=True)
@@ -53,7 +71,8 @@ class ReportView:
 
 def build_view(result: AuditResult) -> ReportView:
     """Arrange a result for the Markdown and HTML templates."""
-    items = _items(result.findings)
+    names = {"baseline": result.baseline.name, "target": result.target.name}
+    items = _items(result.findings, names)
     groups = [
         SeverityGroup(severity, ICONS[severity], [item for item in items if item.finding.severity == severity])
         for severity in Severity
@@ -68,7 +87,22 @@ def build_view(result: AuditResult) -> ReportView:
     )
 
 
-def _items(findings: list[Finding]) -> list[FindingView]:
+def _grant_row(group: GrantGroup, names: dict[str, str]) -> GrantRow:
+    shown = ", ".join(group.actions[:GRANT_ACTIONS_SHOWN])
+    more = len(group.actions) - GRANT_ACTIONS_SHOWN
+    return GrantRow(
+        account=names[group.side],
+        policy=group.policy,
+        policy_type=group.policy_type,
+        statement=group.statement,
+        effect=group.effect,
+        resource=group.resource,
+        conditions=group.conditions,
+        actions=shown + (f" and {more} more" if more > 0 else ""),
+    )
+
+
+def _items(findings: list[Finding], names: dict[str, str]) -> list[FindingView]:
     seen: Counter[str] = Counter()
     items = []
     for number, finding in enumerate(findings, start=1):
@@ -83,6 +117,7 @@ def _items(findings: list[Finding]) -> list[FindingView]:
                 expected_json=_json(finding.expected_document),
                 actual_json=_json(finding.actual_document),
                 action_total=_action_total(finding),
+                grants=[_grant_row(group, names) for group in finding.grants],
             )
         )
     return items
