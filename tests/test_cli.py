@@ -178,3 +178,12 @@ def test_help_works_without_a_config(tmp_path: Path, monkeypatch: pytest.MonkeyP
     monkeypatch.chdir(tmp_path)
     assert main(["compare", "--help"]) == 0
     assert "BASELINE" in capsys.readouterr().out
+
+
+def test_markdown_explains_each_of_the_eight_permissions_with_its_access_level(demo: Path):
+    main(["compare", "prod", "dev", "-o", "out", "-f", "md"])
+    markdown = (demo / "out" / "report.md").read_text()
+    assert "**The 8 permissions explained**" in markdown
+    assert "| `logs:CreateDelivery` | Write | Grants permission to create a delivery" in markdown
+    assert "| `logs:GetDelivery` | Read |" in markdown
+    assert "IAM action data 0.1." in markdown
