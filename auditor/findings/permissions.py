@@ -18,7 +18,7 @@ from auditor.findings.conditions import Change, compare_conditions
 from auditor.findings.model import Finding, FindingKind, GrantGroup, Remediation, Severity
 from auditor.findings.severity import breaks_workload, grant_severity, worst
 from auditor.findings.sides import Sides, make_finding, plural, policy_ref
-from auditor.iamdb import display_name
+from auditor.iamdb import display_name, expand
 from auditor.model.normalized import NormalizedPolicy, NormalizedRole
 
 Grants = dict[Grant, tuple[Source, ...]]
@@ -115,7 +115,7 @@ def _scope_finding(base: NormalizedRole, target: NormalizedRole, change: _Scoped
         message=f"{sides.baseline.name} and {sides.target.name} both {change.effect.lower()} "
         f"{plural(len(change.actions), 'action')} in {where}, with different {noun}.",
         details=_scope_lines(change, sides),
-        written_as=_written([*change.before.values(), *change.after.values()]),
+        written_as=_written([*change.before.values(), *change.after.values()], change.actions),
         grants=_groups("baseline", change.before, sides) + _groups("target", change.after, sides),
         **_fix(target, old_policy if old_policy.key == new_policy.key else None, new_policy, sides),
     )
@@ -190,7 +190,7 @@ def _one_sided_finding(
         "baseline_role": base.name,
         "target_role": target.name,
         "policy": policy_ref(policy),
-        "written_as": _written(group.values()),
+        "written_as": _written(group.values(), actions),
         "grants": _groups(side, group, sides),
     }
     count = plural(len(actions), "action")
@@ -356,10 +356,17 @@ def _groups(side: str, grants: Grants, sides: Sides) -> list[GrantGroup]:
     return groups
 
 
-def _written(source_lists: Iterable[tuple[Source, ...]]) -> list[str]:
-    return sorted(
-        {pattern for sources in source_lists for source in sources for pattern in source.written}, key=str.casefold
-    )
+def _written(source_lists: Iterable[tuple[Source, ...]], actions: Iterable[str]) -> list[str]:
+    """The patterns, as written in the source statements, that produced these actions."""
+    concerned = set(actions)
+    patterns = {pattern for sources in source_lists for source in sources for pattern in source.written}
+    return sorted((p for p in patterns if _produces(p, concerned)), key=str.casefold)
+
+
+def _produces(pattern: str, actions: set[str]) -> bool:
+    if pattern.startswith("NotAction "):
+        return True
+    return pattern.casefold() in actions or not expand(pattern).isdisjoint(actions)
 
 
 def _condition_text(conditions: Iterable[object]) -> str:

@@ -63,8 +63,11 @@ def _label(raw: dict[str, Any], index: int) -> str:
 
 
 def _written(raw: dict[str, Any]) -> tuple[str, ...]:
-    value = raw.get("Action", raw.get("NotAction", ()))
-    return tuple(value) if isinstance(value, list) else (value,)
+    if "Action" in raw:
+        value = raw["Action"]
+        return tuple(value) if isinstance(value, list) else (value,)
+    value = raw["NotAction"]
+    return tuple(f"NotAction {item}" for item in (value if isinstance(value, list) else [value]))
 
 
 def _origin(found: list[tuple[str, tuple[str, ...]]]) -> Origin:

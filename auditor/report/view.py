@@ -47,6 +47,8 @@ class FindingView:
     actual_json: str | None
     action_total: str
     grants: list[GrantRow]
+    patterns: list[str]
+    """The patterns as written, when they say more than the actions (wildcards, NotAction)."""
 
 
 @dataclass(frozen=True)
@@ -118,9 +120,14 @@ def _items(findings: list[Finding], names: dict[str, str]) -> list[FindingView]:
                 actual_json=_json(finding.actual_document),
                 action_total=_action_total(finding),
                 grants=[_grant_row(group, names) for group in finding.grants],
+                patterns=finding.written_as if any(_is_pattern(p) for p in finding.written_as) else [],
             )
         )
     return items
+
+
+def _is_pattern(written: str) -> bool:
+    return "*" in written or "?" in written or written.startswith("NotAction ")
 
 
 def _json(document: object) -> str | None:
