@@ -8,10 +8,12 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from auditor.findings import AuditResult, Finding, Severity
-from auditor.findings.model import GrantGroup
+from auditor.findings.model import GrantGroup, ServiceGroup
 from auditor.findings.remediation import action_count
 
 GRANT_ACTIONS_SHOWN = 8
+TOTAL_SERVICES_SHOWN = 6
+SERVICE_ROWS_SHOWN = 25
 
 ICONS = {
     Severity.CRITICAL: "🟥",
@@ -49,6 +51,9 @@ class FindingView:
     grants: list[GrantRow]
     patterns: list[str]
     """The patterns as written, when they say more than the actions (wildcards, NotAction)."""
+    services: list[ServiceGroup]
+    """The services with the most actions concerned, at most SERVICE_ROWS_SHOWN."""
+    services_more: int
 
 
 @dataclass(frozen=True)
@@ -121,6 +126,8 @@ def _items(findings: list[Finding], names: dict[str, str]) -> list[FindingView]:
                 action_total=_action_total(finding),
                 grants=[_grant_row(group, names) for group in finding.grants],
                 patterns=finding.written_as if any(_is_pattern(p) for p in finding.written_as) else [],
+                services=sorted(finding.services, key=lambda g: (-g.count, g.service))[:SERVICE_ROWS_SHOWN],
+                services_more=max(0, len(finding.services) - SERVICE_ROWS_SHOWN),
             )
         )
     return items
@@ -138,9 +145,10 @@ def _action_total(finding: Finding) -> str:
     if not finding.actions:
         return ""
     services = Counter(action.partition(":")[0] for action in finding.actions)
-    parts = ", ".join(
-        f"{count} {service}" for service, count in sorted(services.items(), key=lambda kv: (-kv[1], kv[0]))
-    )
+    ranked = sorted(services.items(), key=lambda kv: (-kv[1], kv[0]))
+    parts = ", ".join(f"{count} {service}" for service, count in ranked[:TOTAL_SERVICES_SHOWN])
+    if len(ranked) > TOTAL_SERVICES_SHOWN:
+        parts += f" and {len(ranked) - TOTAL_SERVICES_SHOWN} more services"
     written = action_count(finding.expected_document) if finding.expected_document else None
     total = written if written is not None and finding.kind.value == "policy_missing" else len(finding.actions)
     return f"{total} permission{'s' * (total != 1)} ({parts})"
