@@ -13,6 +13,7 @@ from botocore.stub import Stubber
 
 from auditor.config import Config, ResolvedAccount
 from auditor.errors import SnapshotFormatError, SourceError
+from auditor.model.gaad import snapshot_from_gaad
 from auditor.pipeline import compare_accounts, normalize
 from auditor.sources import read_snapshot, write_snapshot
 from auditor.sources.live import GAAD_FILTER, GAAD_PAGE_SIZE, read_authorization_details
@@ -125,3 +126,23 @@ def test_access_denied_on_gaad_names_the_action_to_allow():
         stub.add_client_error("get_account_authorization_details", "AccessDenied", "not authorized", 403)
         with pytest.raises(SourceError, match=r"AccessDenied on iam:GetAccountAuthorizationDetails; allow"):
             read_authorization_details(iam)
+
+
+def test_url_encoded_documents_from_the_raw_api_are_decoded():
+    from urllib.parse import quote
+
+    document = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}
+    role = _role("app") | {"RolePolicyList": [{"PolicyName": "P", "PolicyDocument": quote(json.dumps(document))}]}
+    role["AssumeRolePolicyDocument"] = quote(json.dumps(document))
+    snapshot = snapshot_from_gaad({"RoleDetailList": [role]}, collected_at=NOW, source="test")
+    assert snapshot.roles["app"].inline_policies["P"] == document
+    assert snapshot.roles["app"].trust_policy == document
+
+
+def test_undecodable_document_in_gaad_names_the_role(tmp_path: Path):
+    role = _role("app") | {"RolePolicyList": [{"PolicyName": "P", "PolicyDocument": "%7Bbroken"}]}
+    role["CreateDate"] = "2026-01-01"
+    path = tmp_path / "gaad.json"
+    path.write_text(json.dumps({"RoleDetailList": [role]}))
+    with pytest.raises(SnapshotFormatError, match="role 'app': document is not valid JSON"):
+        read_snapshot(path)

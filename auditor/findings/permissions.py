@@ -20,6 +20,7 @@ from auditor.findings.severity import breaks_workload, grant_severity, worst
 from auditor.findings.sides import Sides, make_finding, plural, policy_ref
 from auditor.iamdb import display_name, expand
 from auditor.model.normalized import NormalizedPolicy, NormalizedRole
+from auditor.model.policy import Condition
 
 Grants = dict[Grant, tuple[Source, ...]]
 
@@ -331,29 +332,26 @@ def restructured(
 
 
 def _groups(side: str, grants: Grants, sides: Sides) -> list[GrantGroup]:
+    """Provenance rows: grants sharing effect, resource, conditions and source statement, together."""
     context = sides.context(side)
-    grouped: dict[tuple[object, ...], list[str]] = defaultdict(list)
+    grouped: dict[tuple[str, str, tuple[Condition, ...], Source], list[str]] = defaultdict(list)
     for grant, sources in grants.items():
-        source = sources[0]
-        key = (grant.effect, grant.resource, grant.conditions, source.policy.name, source.policy.type,
-               source.statement, source.written)  # fmt: skip
-        grouped[key].append(grant.action)
-    groups = []
-    for (effect, resource, conditions, name, kind, statement, written), actions in sorted(grouped.items(), key=str):
-        groups.append(
-            GrantGroup(
-                side=side,  # type: ignore[arg-type]
-                effect=effect,  # type: ignore[arg-type]
-                actions=sorted((display_name(action) for action in actions), key=str.casefold),
-                resource=context.from_placeholders(resource),  # type: ignore[arg-type]
-                conditions=[context.from_placeholders(_condition_text((c,))) for c in conditions],  # type: ignore[attr-defined]
-                policy=name,  # type: ignore[arg-type]
-                policy_type=kind,  # type: ignore[arg-type]
-                statement=statement,  # type: ignore[arg-type]
-                written_as=list(written),  # type: ignore[call-overload]
-            )
+        grouped[(grant.effect, grant.resource, grant.conditions, sources[0])].append(grant.action)
+    groups = [
+        GrantGroup(
+            side="baseline" if side == "baseline" else "target",
+            effect="Deny" if effect == "Deny" else "Allow",
+            actions=sorted((display_name(action) for action in actions), key=str.casefold),
+            resource=context.from_placeholders(resource),
+            conditions=[context.from_placeholders(_condition_text((condition,))) for condition in conditions],
+            policy=source.policy.name,
+            policy_type=source.policy.type,
+            statement=source.statement,
+            written_as=_written([(source,)], actions),
         )
-    return groups
+        for (effect, resource, conditions, source), actions in grouped.items()
+    ]
+    return sorted(groups, key=lambda g: (g.side, g.policy, g.statement, g.resource, g.conditions))
 
 
 def _written(source_lists: Iterable[tuple[Source, ...]], actions: Iterable[str]) -> list[str]:
@@ -369,6 +367,6 @@ def _produces(pattern: str, actions: set[str]) -> bool:
     return pattern.casefold() in actions or not expand(pattern).isdisjoint(actions)
 
 
-def _condition_text(conditions: Iterable[object]) -> str:
-    tests = [f"{c.operator} {c.key} = {', '.join(c.values)}" for c in conditions]  # type: ignore[attr-defined]
+def _condition_text(conditions: Iterable[Condition]) -> str:
+    tests = [f"{c.operator} {c.key} = {', '.join(c.values)}" for c in conditions]
     return "; ".join(tests) or "no Condition"

@@ -12,8 +12,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from auditor.errors import InputFormatError
+from auditor.errors import InputFormatError, PolicyFormatError
 from auditor.model.base import error_location
+from auditor.model.documents import decode_document
 from auditor.model.snapshot import AccountSnapshot, JsonObject, ManagedPolicyRecord, RoleRecord
 
 GAAD_KEYS = frozenset({"RoleDetailList", "Policies", "UserDetailList", "GroupDetailList"})
@@ -109,8 +110,12 @@ def policy_name(arn: str) -> str:
     return arn.rsplit("/", 1)[-1]
 
 
-def _default_document(policy: _Policy) -> JsonObject | str | None:
-    return next((v.Document for v in policy.PolicyVersionList if v.IsDefaultVersion), None)
+def _default_document(policy: _Policy) -> JsonObject | None:
+    document = next((v.Document for v in policy.PolicyVersionList if v.IsDefaultVersion), None)
+    try:
+        return decode_document(document)  # type: ignore[no-any-return]
+    except PolicyFormatError as exc:
+        raise InputFormatError(f"policy {policy.Arn}: {exc}") from None
 
 
 def _record(
@@ -131,12 +136,17 @@ def _role(role: _Role, documents: Mapping[str, Any], extra: Mapping[str, Managed
     boundary = None
     if role.PermissionsBoundary is not None:
         boundary = _record(role.PermissionsBoundary.PermissionsBoundaryArn, None, documents, extra)
+    try:
+        trust = decode_document(role.AssumeRolePolicyDocument)
+        inline = {p.PolicyName: decode_document(p.PolicyDocument) for p in role.RolePolicyList}
+    except PolicyFormatError as exc:
+        raise InputFormatError(f"role {role.RoleName!r}: {exc}") from None
     return RoleRecord(
         name=role.RoleName,
         arn=role.Arn,
         path=role.Path,
-        trust_policy=role.AssumeRolePolicyDocument,  # type: ignore[arg-type]
-        inline_policies={p.PolicyName: p.PolicyDocument for p in role.RolePolicyList},  # type: ignore[misc]
+        trust_policy=trust,
+        inline_policies=inline,
         managed_policies=sorted(attached, key=lambda record: record.arn),
         permissions_boundary=boundary,
         tags={tag.Key: tag.Value for tag in role.Tags},

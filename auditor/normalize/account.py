@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from auditor.errors import PolicyFormatError
+from auditor.model.documents import decode_document
 from auditor.model.normalized import NormalizedAccount, NormalizedPolicy, NormalizedRole, PolicyType
 from auditor.model.policy import PolicyDocument
 from auditor.model.snapshot import AccountSnapshot, ManagedPolicyRecord, RoleRecord
 from auditor.normalize.placeholders import AccountContext
-from auditor.normalize.policy import canonical_document, decode_document
+from auditor.normalize.policy import canonical_document
 
 
 def normalize_account(snapshot: AccountSnapshot, name: str, env: str) -> NormalizedAccount:

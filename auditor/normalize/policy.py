@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import unquote
 
 from auditor.errors import PolicyFormatError
+from auditor.model.documents import decode_document
 from auditor.model.policy import Condition, Origin, PolicyDocument, Principal, Statement
 from auditor.normalize.conditions import canonical_operator, ignores_case
 
@@ -19,17 +18,6 @@ _DOCUMENT_KEYS = frozenset({"Version", "Id", "Statement"})
 _BARE_ACCOUNT = re.compile(r"^\d{12}$")
 
 Rewrite = Callable[[str], str]
-
-
-def decode_document(document: Any) -> Any:
-    """Accept a document as decoded JSON, a JSON string, or the URL-encoded JSON the raw IAM API returns."""
-    if not isinstance(document, str):
-        return document
-    text = unquote(document) if document.lstrip().startswith("%7B") else document
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise PolicyFormatError(f"document is not valid JSON ({exc.msg} at position {exc.pos})") from None
 
 
 def canonical_document(raw: Any, rewrite: Rewrite = str) -> PolicyDocument:
