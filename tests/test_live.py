@@ -142,3 +142,10 @@ def test_unreachable_endpoint_exits_3_with_one_line(aws, write_config, monkeypat
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "sts:AssumeRole" in err[0] and "prod" in err[0]
     assert not (config.parent / "out").exists()
+
+
+def test_account_without_role_arn_or_snapshot_uses_the_current_credentials(seeded, write_config):
+    config = load_config(write_config("accounts:\n  here: {}\n"))
+    snapshot = collect(config.account("here"), ManagedPolicyCache(), NOW)
+    assert snapshot.account_id == "123456789012"  # moto's account for plain credentials
+    assert snapshot.source == "live"
