@@ -14,8 +14,8 @@ import click
 
 from auditor.config import load_config
 from auditor.errors import AuditorError, SourceError
-from auditor.findings import AuditResult, Severity
-from auditor.pipeline import compare
+from auditor.findings import AuditRun, Severity
+from auditor.pipeline import compare_many
 from auditor.report import FORMATS, render, write_reports
 from auditor.sources import ManagedPolicyCache, collect, write_snapshot
 
@@ -67,25 +67,38 @@ def cli() -> None:
     type=click.Choice(SEVERITIES),
     default="high",
     show_default=True,
-    help="Exit 1 if any finding is at or above this severity.",
+    help="Exit 1 if any unwaived finding is at or above this severity.",
 )
+@click.option("--role", "role_globs", multiple=True, metavar="GLOB", help="Only roles whose name matches (repeatable).")
+@click.option("--include-service-roles", is_flag=True, help="Also compare service-linked roles (AWS's own).")
 def compare_command(
-    accounts: tuple[str, ...], config_path: Path, formats: str, out_dir: Path | None, fail_on: str
+    accounts: tuple[str, ...],
+    config_path: Path,
+    formats: str,
+    out_dir: Path | None,
+    fail_on: str,
+    role_globs: tuple[str, ...],
+    include_service_roles: bool,
 ) -> int:
-    """Compare TARGET with BASELINE: auditor compare [BASELINE] TARGET.
+    """Compare each TARGET with BASELINE: auditor compare [BASELINE] TARGET [TARGET...].
 
-    BASELINE defaults to the config's `baseline`.
+    With one account name, BASELINE is the config's `baseline`. Several targets make one report with
+    a section per target; the baseline is read once.
     """
     config = load_config(config_path)
-    baseline, target = _baseline_and_target(accounts, config.baseline)
+    if include_service_roles:
+        roles = config.roles.model_copy(update={"include_service_roles": True})
+        config = config.model_copy(update={"roles": roles})
+    baseline, targets = _baseline_and_targets(accounts, config.baseline)
     now = datetime.now(UTC).replace(microsecond=0)
-    result = compare(config, baseline, target, now=now)
-    rendered = render(result, [fmt.strip() for fmt in formats.split(",") if fmt.strip()])
-    directory = out_dir or Path("reports") / f"{now:%Y-%m-%d}-{_slug(baseline)}-vs-{_slug(target)}"
+    run = compare_many(config, baseline, targets, now=now, only=role_globs)
+    rendered = render(run, [fmt.strip() for fmt in formats.split(",") if fmt.strip()])
+    names = "-".join(_slug(target) for target in targets)
+    directory = out_dir or Path("reports") / f"{now:%Y-%m-%d}-{_slug(baseline)}-vs-{names}"
     paths = write_reports(rendered, directory)
     threshold = Severity(fail_on)
-    _print_summary(result, paths, threshold)
-    return EXIT_DRIFT if result.at_or_above(threshold) else EXIT_CLEAN
+    _print_summary(run, paths, threshold)
+    return EXIT_DRIFT if run.at_or_above(threshold) else EXIT_CLEAN
 
 
 @cli.command("snapshot")
@@ -137,25 +150,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     return code if isinstance(code, int) else EXIT_CLEAN
 
 
-def _baseline_and_target(accounts: tuple[str, ...], default: str | None) -> tuple[str, str]:
-    if len(accounts) == 2:
-        return accounts[0], accounts[1]
-    if len(accounts) == 1 and default:
-        return default, accounts[0]
-    if len(accounts) == 1:
-        raise click.UsageError("name a baseline account (auditor compare BASELINE TARGET) or set `baseline` in config")
-    raise click.UsageError(f"expected BASELINE TARGET, got {len(accounts)} account names")
+def _baseline_and_targets(accounts: tuple[str, ...], default: str | None) -> tuple[str, list[str]]:
+    if len(accounts) >= 2:
+        return accounts[0], list(accounts[1:])
+    if default:
+        return default, list(accounts)
+    raise click.UsageError("name a baseline account (auditor compare BASELINE TARGET) or set `baseline` in config")
 
 
-def _print_summary(result: AuditResult, paths: list[Path], threshold: Severity) -> None:
-    s = result.summary
-    counts = ", ".join(f"{s.count(severity)} {severity.value}" for severity in Severity)
-    click.echo(
-        f"{result.baseline.name} ({result.baseline.account_id}) vs {result.target.name} ({result.target.account_id}): "
-        f"{s.roles_compared} roles compared, {len(result.findings)} findings ({counts})"
-    )
-    for finding in result.at_or_above(threshold)[:10]:
-        click.echo(f"  [{finding.severity.value}] {finding.title}")
+def _print_summary(run: AuditRun, paths: list[Path], threshold: Severity) -> None:
+    for result in run.comparisons:
+        s = result.summary
+        counts = ", ".join(f"{s.count(severity)} {severity.value}" for severity in Severity)
+        waived = f", {s.waived} waived" if s.waived else ""
+        click.echo(
+            f"{result.baseline.name} ({result.baseline.account_id}) vs {result.target.name} "
+            f"({result.target.account_id}): {s.roles_compared} roles compared, "
+            f"{len(result.findings) - s.waived} findings ({counts}){waived}"
+        )
+        for finding in result.at_or_above(threshold)[:10]:
+            click.echo(f"  [{finding.severity.value}] {finding.title}")
+    if run.stale_waivers:
+        click.echo(f"stale waivers (matched nothing): {', '.join(str(w.entry) for w in run.stale_waivers)}")
     for path in paths:
         click.echo(f"report: {path}")
 

@@ -11,7 +11,8 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 from auditor.errors import ConfigError, UsageError
 from auditor.model.base import Frozen, describe_validation_error
 
-DEFAULT_EXCLUDE = ("AWSServiceRoleFor*", "AWSReservedSSO_*")
+DEFAULT_EXCLUDE: tuple[str, ...] = ()
+DEFAULT_WAIVERS = "waivers.yaml"
 _ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/.+$")
 
 
@@ -22,7 +23,8 @@ class AccountConfig(Frozen):
     external_id: str | None = None
     profile: str | None = None
     region: str | None = None
-    env: str | None = None
+    env: str | list[str] | None = None
+    """The environment token(s) in this account's role names and ARNs: `prod`, or `[prod, prd, production]`."""
     snapshot: Path | None = None
 
     @field_validator("role_arn")
@@ -34,9 +36,13 @@ class AccountConfig(Frozen):
 
     @field_validator("env")
     @classmethod
-    def _env_token(cls, value: str | None) -> str | None:
-        if value is not None and not re.fullmatch(r"[A-Za-z0-9]+", value):
-            raise ValueError(f"env must be letters and digits only, got {value!r}")
+    def _env_token(cls, value: str | list[str] | None) -> str | list[str] | None:
+        tokens = [value] if isinstance(value, str) else value or []
+        if isinstance(value, list) and not value:
+            raise ValueError("env must name at least one token")
+        for token in tokens:
+            if not re.fullmatch(r"[A-Za-z0-9]+", token):
+                raise ValueError(f"env tokens must be letters and digits only, got {token!r}")
         return value
 
     @model_validator(mode="after")
@@ -47,10 +53,17 @@ class AccountConfig(Frozen):
 
 
 class RolesConfig(Frozen):
-    """Which roles take part in a comparison."""
+    """Which roles take part in a comparison, and how they pair across accounts."""
 
     include: tuple[str, ...] = ("*",)
+    """Globs on role names, or IAM path prefixes (entries starting with `/`)."""
     exclude: tuple[str, ...] = DEFAULT_EXCLUDE
+    include_service_roles: bool = False
+    """Service-linked roles (path /aws-service-role/) are AWS's own and left out unless this is true."""
+    map: dict[str, str] = Field(default_factory=dict)
+    """Explicit pairs, baseline role name -> target role name; they win over every other rule."""
+    match_tags: tuple[str, ...] = ()
+    """Tag keys whose values together pair roles that no name rule pairs."""
 
 
 class Config(Frozen):
@@ -59,6 +72,8 @@ class Config(Frozen):
     baseline: str | None = None
     accounts: dict[str, AccountConfig] = Field(min_length=1)
     roles: RolesConfig = RolesConfig()
+    waivers: Path | None = None
+    """Waivers file; default: waivers.yaml beside the config, if it exists."""
 
     @model_validator(mode="after")
     def _baseline_is_an_account(self) -> Config:
@@ -72,7 +87,8 @@ class Config(Frozen):
             known = ", ".join(sorted(self.accounts))
             raise UsageError(f"unknown account {name!r}; the config defines: {known}")
         raw = self.accounts[name]
-        return ResolvedAccount(name=name, env=raw.env or name, **raw.model_dump(exclude={"env"}))
+        tokens = tuple([raw.env] if isinstance(raw.env, str) else raw.env or [name])
+        return ResolvedAccount(name=name, env=tokens[0], env_tokens=tokens, **raw.model_dump(exclude={"env"}))
 
 
 class ResolvedAccount(Frozen):
@@ -80,6 +96,16 @@ class ResolvedAccount(Frozen):
 
     name: str
     env: str
+    """The primary env token: what placeholders turn back into in this account."""
+    env_tokens: tuple[str, ...] = ()
+    """Every env token that marks this account's environment in names and ARNs (default: just `env`)."""
+
+    @model_validator(mode="after")
+    def _tokens_include_env(self) -> ResolvedAccount:
+        if not self.env_tokens:
+            object.__setattr__(self, "env_tokens", (self.env,))
+        return self
+
     role_arn: str | None = None
     external_id: str | None = None
     profile: str | None = None
@@ -109,14 +135,19 @@ def load_config(path: Path) -> Config:
 
 
 def _resolve_paths(config: Config, base: Path) -> Config:
-    # Snapshot paths are relative to the config file, so a config works from any working directory.
+    # Paths are relative to the config file, so a config works from any working directory.
     accounts = {
         name: acc.model_copy(update={"snapshot": base / acc.snapshot})
         if acc.snapshot is not None and not acc.snapshot.is_absolute()
         else acc
         for name, acc in config.accounts.items()
     }
-    return config.model_copy(update={"accounts": accounts})
+    waivers = config.waivers
+    if waivers is not None and not waivers.is_absolute():
+        waivers = base / waivers
+    elif waivers is None and (base / DEFAULT_WAIVERS).is_file():
+        waivers = base / DEFAULT_WAIVERS
+    return config.model_copy(update={"accounts": accounts, "waivers": waivers})
 
 
 def _one_line(text: str) -> str:

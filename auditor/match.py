@@ -1,9 +1,17 @@
-"""Which baseline role pairs with which target role, and by what rule."""
+"""Which baseline role pairs with which target role, and by which rule.
+
+Rules run in order, each on the roles still unpaired: the explicit `roles.map`; the same name once
+env tokens (whole segments) are set aside, service-linked roles by their exact name; CloudFormation
+and CDK generated names by stack (env token set aside) and logical ID; IAM Identity Center roles by
+permission set; then the configured tag keys. A key that names several roles on one side is an
+error, never a guess.
+"""
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from fnmatch import fnmatchcase
 
 from auditor.config import RolesConfig
@@ -12,8 +20,23 @@ from auditor.model.base import Frozen
 from auditor.model.normalized import NormalizedAccount, NormalizedRole
 from auditor.normalize.placeholders import ENV, env_segment_pattern
 
+RULE_MAP = "roles.map"
 RULE_EXACT = "same name"
 RULE_ENV = "same name after env token"
+RULE_SERVICE = "service-linked role, same name"
+RULE_STACK = "CloudFormation/CDK stack and logical ID"
+RULE_SSO = "SSO permission set"
+RULE_TAGS = "tags"
+SERVICE_ROLE_PATH = "/aws-service-role/"
+
+# <stack>-<LogicalId>[<8 hex CDK hash>]-<random suffix>; CloudFormation's suffix is upper-case letters
+# and digits. A suffix without a digit is not taken for one, so `app-role-PRODUCTION` stays a name.
+_STACK_NAME = re.compile(
+    r"^(?P<stack>.+?)-(?P<logical>[A-Z][A-Za-z0-9]*?)(?:[0-9A-F]{8})?-(?=[A-Z0-9]*[0-9])(?=[A-Z0-9]*[A-Z])[A-Z0-9]{8,13}$"
+)
+_SSO_NAME = re.compile(r"^AWSReservedSSO_(?P<set>.+)_[0-9a-f]{16}$")
+
+KeyFunction = Callable[[NormalizedRole], str | None]
 
 
 class RolePair(Frozen):
@@ -24,45 +47,132 @@ class RolePair(Frozen):
     rule: str | None = None
 
 
-def in_scope(name: str, scope: RolesConfig) -> bool:
-    """True if the role name passes the include and exclude globs."""
-    included = any(fnmatchcase(name, glob) for glob in scope.include)
-    return included and not any(fnmatchcase(name, glob) for glob in scope.exclude)
+def is_service_linked(role: NormalizedRole) -> bool:
+    """Service-linked roles are AWS's own (path /aws-service-role/..., names AWSServiceRoleFor...)."""
+    return role.path.startswith(SERVICE_ROLE_PATH) or role.name.startswith("AWSServiceRoleFor")
 
 
-def role_key(name: str, env: str) -> str:
-    """The name with the env token, as a whole segment, replaced: `app-role-prod` -> `app-role-${Env}`."""
-    return env_segment_pattern(env).sub(ENV, name)
+def in_scope(role: NormalizedRole, scope: RolesConfig, only: Iterable[str] = ()) -> bool:
+    """True if the role passes include and exclude (globs on names, or `/path/` prefixes) and `only` globs."""
+    if is_service_linked(role) and not scope.include_service_roles:
+        return False
+    only = tuple(only)
+    if only and not any(fnmatchcase(role.name, glob) for glob in only):
+        return False
+    return any(_selects(entry, role) for entry in scope.include) and not any(
+        _selects(entry, role) for entry in scope.exclude
+    )
 
 
-def match_roles(baseline: NormalizedAccount, target: NormalizedAccount, scope: RolesConfig) -> list[RolePair]:
-    """Pair roles by env-neutral name; UsageError when one key names several roles in an account."""
-    base = _index(baseline, scope)
-    other = _index(target, scope)
+def _selects(entry: str, role: NormalizedRole) -> bool:
+    return role.path.startswith(entry) if entry.startswith("/") else fnmatchcase(role.name, entry)
+
+
+def role_key(name: str, *tokens: str) -> str:
+    """The name with env tokens, as whole segments, set aside: `app-role-prod` -> `app-role-${Env}`."""
+    return env_segment_pattern(*tokens).sub(ENV, name)
+
+
+def match_roles(
+    baseline: NormalizedAccount, target: NormalizedAccount, scope: RolesConfig, only: Iterable[str] = ()
+) -> list[RolePair]:
+    """Pair the roles in scope; UsageError when a rule's key names several roles on one side."""
+    only = tuple(only)
+    left = {name: role for name, role in baseline.roles.items() if in_scope(role, scope, only)}
+    right = {name: role for name, role in target.roles.items() if in_scope(role, scope, only)}
+    pairs = [
+        RolePair(baseline=left.pop(b), target=right.pop(t), rule=RULE_MAP)
+        for b, t in scope.map.items()
+        if b in left and t in right
+    ]
+    for rule, base_key, target_key in _rules(baseline, target, scope):
+        pairs += _pair_by(rule, left, right, base_key, target_key, baseline, target)
+    pairs += [RolePair(baseline=role, target=None) for role in left.values()]
+    pairs += [RolePair(baseline=None, target=role) for role in right.values()]
+    return sorted(pairs, key=_order)
+
+
+def _order(pair: RolePair) -> tuple[str, str]:
+    return ((pair.baseline or pair.target).name, pair.target.name if pair.target else "")  # type: ignore[union-attr]
+
+
+def _rules(
+    baseline: NormalizedAccount, target: NormalizedAccount, scope: RolesConfig
+) -> list[tuple[str, KeyFunction, KeyFunction]]:
+    def by_name(account: NormalizedAccount) -> KeyFunction:
+        return lambda role: role_key(role.name, *account.env_tokens)
+
+    def by_stack(account: NormalizedAccount) -> KeyFunction:
+        def key(role: NormalizedRole) -> str | None:
+            found = _STACK_NAME.match(role.name)
+            return f"{role_key(found['stack'], *account.env_tokens)}/{found['logical']}" if found else None
+
+        return key
+
+    def by_sso(role: NormalizedRole) -> str | None:
+        found = _SSO_NAME.match(role.name)
+        return found["set"] if found else None
+
+    def by_tags(account: NormalizedAccount) -> KeyFunction:
+        def key(role: NormalizedRole) -> str | None:
+            if not scope.match_tags or not all(tag in role.tags for tag in scope.match_tags):
+                return None
+            return ",".join(f"{tag}={role_key(role.tags[tag], *account.env_tokens)}" for tag in scope.match_tags)
+
+        return key
+
+    return [
+        (RULE_ENV, by_name(baseline), by_name(target)),
+        (RULE_STACK, by_stack(baseline), by_stack(target)),
+        (RULE_SSO, by_sso, by_sso),
+        (RULE_TAGS, by_tags(baseline), by_tags(target)),
+    ]
+
+
+def _pair_by(
+    rule: str,
+    left: dict[str, NormalizedRole],
+    right: dict[str, NormalizedRole],
+    base_key: KeyFunction,
+    target_key: KeyFunction,
+    baseline: NormalizedAccount,
+    target: NormalizedAccount,
+) -> list[RolePair]:
+    ours = _index(left.values(), base_key)
+    theirs = _index(right.values(), target_key)
     pairs = []
-    for key in sorted(base.keys() | other.keys()):
-        left, right = base.get(key), other.get(key)
-        rule = None
-        if left and right:
-            rule = RULE_EXACT if left.name == right.name else RULE_ENV
-        pairs.append(RolePair(baseline=left, target=right, rule=rule))
+    for key in sorted(ours.keys() & theirs.keys()):
+        candidates = {baseline.name: ours[key], target.name: theirs[key]}
+        if any(len(roles) > 1 for roles in candidates.values()):
+            raise UsageError(_ambiguity(rule, key, candidates))
+        old, new = ours[key][0], theirs[key][0]
+        pairs.append(RolePair(baseline=left.pop(old.name), target=right.pop(new.name), rule=_label(rule, old, new)))
     return pairs
 
 
-def _index(account: NormalizedAccount, scope: RolesConfig) -> dict[str, NormalizedRole]:
-    by_key: dict[str, list[NormalizedRole]] = defaultdict(list)
-    for role in _scoped(account.roles.values(), scope):
-        by_key[role_key(role.name, account.env)].append(role)
-    clashes = {key: roles for key, roles in by_key.items() if len(roles) > 1}
-    if clashes:
-        key, roles = next(iter(sorted(clashes.items())))
-        names = ", ".join(sorted(role.name for role in roles))
-        raise UsageError(
-            f"account {account.name!r}: roles {names} all match {key!r} (env token {account.env!r}); "
-            "exclude all but one with roles.exclude"
-        )
-    return {key: roles[0] for key, roles in by_key.items()}
+def _index(roles: Iterable[NormalizedRole], key: KeyFunction) -> dict[str, list[NormalizedRole]]:
+    found: dict[str, list[NormalizedRole]] = defaultdict(list)
+    for role in roles:
+        value = key(role)
+        if value is not None:
+            found[value].append(role)
+    return found
 
 
-def _scoped(roles: Iterable[NormalizedRole], scope: RolesConfig) -> Iterable[NormalizedRole]:
-    return (role for role in roles if in_scope(role.name, scope))
+def _label(rule: str, old: NormalizedRole, new: NormalizedRole) -> str:
+    if rule != RULE_ENV:
+        return rule
+    if is_service_linked(old):
+        return RULE_SERVICE
+    return RULE_EXACT if old.name == new.name else RULE_ENV
+
+
+def _ambiguity(rule: str, key: str, candidates: dict[str, list[NormalizedRole]]) -> str:
+    listed = "; ".join(
+        f"{account}: {', '.join(sorted(role.name for role in roles))}" for account, roles in candidates.items()
+    )
+    first = sorted(role.name for role in next(iter(candidates.values())))[0]
+    return (
+        f"ambiguous role pairing by rule '{rule}' (key {key!r}): {listed}. "
+        f"Pair them explicitly in config, e.g. roles.map: {{{first}: <target role>}}"
+    )

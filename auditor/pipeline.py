@@ -1,85 +1,33 @@
-"""compare(): config and two account names in, AuditResult out. Never prints, exits or writes files."""
+"""compare(): config and account names in, AuditResult (or AuditRun) out. Never prints, exits or writes."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 
 from auditor.config import Config, ResolvedAccount
 from auditor.diff import diff_pair
-from auditor.errors import InputFormatError, SnapshotFormatError
+from auditor.errors import InputFormatError, SnapshotFormatError, UsageError
 from auditor.findings import (
     AccountRef,
     AuditResult,
+    AuditRun,
     Finding,
     FindingKind,
     RolePairing,
     Severity,
     Sides,
+    Stats,
     Summary,
     classify,
 )
 from auditor.iamdb import dataset_version
-from auditor.match import match_roles
+from auditor.match import RolePair, match_roles
 from auditor.model.normalized import NormalizedAccount
 from auditor.model.snapshot import AccountSnapshot
 from auditor.normalize import normalize_account
-from auditor.sources import ManagedPolicyCache, collect
-
-
-def compare(config: Config, baseline: str, target: str, now: datetime | None = None) -> AuditResult:
-    """Collect both accounts, normalize, match, diff and classify; the clock is injectable for tests."""
-    now = now or datetime.now(UTC)
-    cache = ManagedPolicyCache()
-    base = load_account(config.account(baseline), cache, now)
-    other = load_account(config.account(target), cache, now)
-    return compare_accounts(base, other, config, now)
-
-
-def load_account(account: ResolvedAccount, cache: ManagedPolicyCache, now: datetime) -> NormalizedAccount:
-    """Collect one account and normalize it; a malformed document names the source, role and policy."""
-    snapshot = collect(account, cache, now)
-    return normalize(snapshot, account)
-
-
-def normalize(snapshot: AccountSnapshot, account: ResolvedAccount) -> NormalizedAccount:
-    """Normalize a collected snapshot, naming its file in any format error."""
-    try:
-        return normalize_account(snapshot, account.name, account.env)
-    except InputFormatError as exc:
-        origin = str(account.snapshot) if account.snapshot else f"account {account.name!r}"
-        raise SnapshotFormatError(f"{origin}: {exc}") from None
-
-
-def compare_accounts(
-    baseline: NormalizedAccount, target: NormalizedAccount, config: Config, now: datetime
-) -> AuditResult:
-    """The comparison proper, on two normalized accounts."""
-    sides = Sides(baseline=baseline, target=target)
-    pairs = match_roles(baseline, target, config.roles)
-    findings = [finding for pair in pairs for finding in classify(pair, diff_pair(pair), sides)]
-    findings.sort(key=_order)
-    return AuditResult(
-        baseline=_ref(baseline),
-        target=_ref(target),
-        generated_at=now,
-        iam_dataset_version=dataset_version(),
-        summary=_summary(
-            findings,
-            pairs_compared=sum(1 for p in pairs if p.baseline and p.target),
-            baseline_roles=sum(1 for p in pairs if p.baseline),
-            target_roles=sum(1 for p in pairs if p.target),
-        ),
-        findings=findings,
-        pairs=[
-            RolePairing(
-                baseline_role=p.baseline.name if p.baseline else None,
-                target_role=p.target.name if p.target else None,
-                rule=p.rule,
-            )
-            for p in pairs
-        ],
-    )
-
+from auditor.sources import Collector
+from auditor.waivers import Waiver, apply_waivers, load_waivers, stale
 
 # Within one severity, what breaks the target comes first, then what widens it, then the rest.
 _KIND_ORDER = [
@@ -99,16 +47,105 @@ _KIND_ORDER = [
 ]
 
 
+def compare(
+    config: Config, baseline: str, target: str, now: datetime | None = None, only: Iterable[str] = ()
+) -> AuditResult:
+    """Compare one target with the baseline; the clock is injectable for tests."""
+    return compare_many(config, baseline, [target], now, only).comparisons[0]
+
+
+def compare_many(
+    config: Config, baseline: str, targets: Sequence[str], now: datetime | None = None, only: Iterable[str] = ()
+) -> AuditRun:
+    """Compare each target with the baseline, reading the baseline once; `only` narrows the roles (globs)."""
+    if not targets:
+        raise UsageError("name at least one target account")
+    now = now or datetime.now(UTC)
+    waivers = load_waivers(config.waivers)
+    accounts = [config.account(name) for name in (baseline, *targets)]  # unknown names fail before any call
+    collector = Collector(now=now)
+    base = load_account(accounts[0], collector)
+    used: set[int] = set()
+    results = []
+    for account in accounts[1:]:
+        other = base if account.name == baseline else load_account(account, collector)
+        results.append(compare_accounts(base, other, config, now, only=only, waivers=waivers, used=used))
+    stale_waivers = stale(waivers, used)
+    stats = Stats(api_calls=collector.calls.totals())
+    return AuditRun(
+        baseline=_ref(base),
+        generated_at=now,
+        comparisons=[r.model_copy(update={"stale_waivers": stale_waivers, "stats": stats}) for r in results],
+        stale_waivers=stale_waivers,
+        stats=stats,
+    )
+
+
+def load_account(account: ResolvedAccount, collector: Collector) -> NormalizedAccount:
+    """Collect one account and normalize it; a malformed document names the source, role and policy."""
+    return normalize(collector.collect(account), account)
+
+
+def normalize(snapshot: AccountSnapshot, account: ResolvedAccount) -> NormalizedAccount:
+    """Normalize a collected snapshot, naming its file in any format error."""
+    try:
+        return normalize_account(snapshot, account.name, account.env, account.env_tokens)
+    except InputFormatError as exc:
+        origin = str(account.snapshot) if account.snapshot else f"account {account.name!r}"
+        raise SnapshotFormatError(f"{origin}: {exc}") from None
+
+
+def compare_accounts(
+    baseline: NormalizedAccount,
+    target: NormalizedAccount,
+    config: Config,
+    now: datetime,
+    only: Iterable[str] = (),
+    waivers: list[Waiver] | None = None,
+    used: set[int] | None = None,
+) -> AuditResult:
+    """The comparison proper, on two normalized accounts."""
+    sides = Sides(baseline=baseline, target=target)
+    pairs = match_roles(baseline, target, config.roles, only)
+    findings = [finding for pair in pairs for finding in classify(pair, diff_pair(pair), sides)]
+    findings = apply_waivers(findings, waivers or [], target.name, now.date(), used if used is not None else set())
+    findings.sort(key=_order)
+    return AuditResult(
+        baseline=_ref(baseline),
+        target=_ref(target),
+        generated_at=now,
+        iam_dataset_version=dataset_version(),
+        summary=_summary(findings, pairs),
+        findings=findings,
+        pairs=[_pairing(pair) for pair in pairs],
+    )
+
+
+def _pairing(pair: RolePair) -> RolePairing:
+    return RolePairing(
+        baseline_role=pair.baseline.name if pair.baseline else None,
+        target_role=pair.target.name if pair.target else None,
+        rule=pair.rule,
+    )
+
+
 def _order(finding: Finding) -> tuple[int, int, str, str, str]:
     policy = finding.policy.name if finding.policy else ""
     return (-finding.severity.rank, _KIND_ORDER.index(finding.kind), finding.role, policy, finding.title)
 
 
-def _summary(findings: list[Finding], pairs_compared: int, baseline_roles: int, target_roles: int) -> Summary:
+def _summary(findings: list[Finding], pairs: list[RolePair]) -> Summary:
     counts = {severity.value: 0 for severity in Severity}
     for finding in findings:
-        counts[finding.severity.value] += 1
-    return Summary(roles_compared=pairs_compared, roles_baseline=baseline_roles, roles_target=target_roles, **counts)
+        if not finding.waived:
+            counts[finding.severity.value] += 1
+    return Summary(
+        roles_compared=sum(1 for p in pairs if p.baseline and p.target),
+        roles_baseline=sum(1 for p in pairs if p.baseline),
+        roles_target=sum(1 for p in pairs if p.target),
+        waived=sum(1 for finding in findings if finding.waived),
+        **counts,
+    )
 
 
 def _ref(account: NormalizedAccount) -> AccountRef:

@@ -1,13 +1,14 @@
 """Findings: kinds, severity, facts and remediation, built from role pairs and their changes."""
 
 from auditor.findings.classify import classify
-from auditor.findings.model import Finding, FindingKind, PolicyRef, Remediation, Severity
-from auditor.findings.result import AccountRef, AuditResult, RolePairing, Summary
+from auditor.findings.model import Finding, FindingKind, PolicyRef, Remediation, Severity, WaiverMark
+from auditor.findings.result import AccountRef, AuditResult, AuditRun, RolePairing, Stats, Summary
 from auditor.findings.sides import Sides
 
 __all__ = [
     "AccountRef",
     "AuditResult",
+    "AuditRun",
     "Finding",
     "FindingKind",
     "PolicyRef",
@@ -15,6 +16,8 @@ __all__ = [
     "RolePairing",
     "Severity",
     "Sides",
+    "Stats",
     "Summary",
+    "WaiverMark",
     "classify",
 ]

@@ -28,7 +28,9 @@ def classify(pair: RolePair, diff: RoleDiff, sides: Sides) -> list[Finding]:
         found.extend(_pair_findings(pair.baseline, pair.target, diff, sides))
         moved = restructured(pair.baseline, pair.target, diff, found, sides)
         found.extend([moved] if moved else [])
-    if pair.target is not None:
+    if pair.baseline is not None and pair.target is not None and not diff.changes:
+        return found  # identical roles: nothing drifted, whatever both may share
+    if pair.target is not None and (pair.baseline is None or any(c.section == "trust" for c in diff.changes)):
         deleted = deleted_principals(pair.target, sides)
         found.extend([deleted] if deleted else [])
     unknown = _unknown_actions(pair, sides)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from enum import StrEnum
 from typing import Any, Literal
 
@@ -97,6 +98,16 @@ class Remediation(Frozen):
     """Commands to run after the fix, each with its expected output as a trailing comment."""
 
 
+class WaiverMark(Frozen):
+    """The waiver that covers a finding (or a stale waiver): entry number in the file, why, who, until when."""
+
+    entry: int
+    reason: str
+    owner: str
+    expires: date
+    expired: bool
+
+
 class Finding(Frozen):
     """One difference between a baseline role and its target counterpart."""
 
@@ -123,6 +134,13 @@ class Finding(Frozen):
     explanations: list[ActionInfo] = Field(default_factory=list)
     """Each action with its description and access level (left empty above EXPLAIN_LIMIT actions)."""
     remediation: Remediation = Remediation()
+    waiver: WaiverMark | None = None
+    """Set when a waiver covers this finding; an expired waiver no longer waives it."""
+
+    @property
+    def waived(self) -> bool:
+        """True if an unexpired waiver covers this finding: it is shown but does not count."""
+        return self.waiver is not None and not self.waiver.expired
 
     @property
     def role(self) -> str:

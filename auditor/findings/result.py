@@ -6,7 +6,7 @@ from datetime import datetime
 
 from pydantic import Field
 
-from auditor.findings.model import Finding, Severity
+from auditor.findings.model import Finding, Severity, WaiverMark
 from auditor.model.base import Frozen
 
 RESULT_SCHEMA_VERSION = 1
@@ -33,6 +33,8 @@ class Summary(Frozen):
     medium: int = 0
     low: int = 0
     info: int = 0
+    waived: int = 0
+    """Findings covered by an unexpired waiver; not in the severity counts above."""
 
     def count(self, severity: Severity) -> int:
         """Findings of exactly this severity."""
@@ -47,6 +49,12 @@ class RolePairing(Frozen):
     rule: str | None
 
 
+class Stats(Frozen):
+    """What a run cost: AWS API calls per operation."""
+
+    api_calls: dict[str, int] = Field(default_factory=dict)
+
+
 class AuditResult(Frozen):
     """Everything a report shows; findings are sorted worst first, then by role."""
 
@@ -58,12 +66,29 @@ class AuditResult(Frozen):
     summary: Summary
     findings: list[Finding]
     pairs: list[RolePairing] = Field(default_factory=list)
+    stale_waivers: list[WaiverMark] = Field(default_factory=list)
+    stats: Stats = Stats()
 
     def at_or_above(self, threshold: Severity) -> list[Finding]:
-        """Findings at `threshold` or worse."""
-        return [finding for finding in self.findings if finding.severity.at_least(threshold)]
+        """Unwaived findings at `threshold` or worse: what --fail-on counts."""
+        return [f for f in self.findings if f.severity.at_least(threshold) and not f.waived]
 
     @property
     def worst(self) -> Finding | None:
-        """The most severe finding (the first, since findings are sorted)."""
-        return self.findings[0] if self.findings else None
+        """The most severe unwaived finding (findings are sorted worst first)."""
+        return next((finding for finding in self.findings if not finding.waived), None)
+
+
+class AuditRun(Frozen):
+    """One baseline compared with several targets in one run; report.json for more than one target."""
+
+    schema_version: int = RESULT_SCHEMA_VERSION
+    baseline: AccountRef
+    generated_at: datetime
+    comparisons: list[AuditResult]
+    stale_waivers: list[WaiverMark] = Field(default_factory=list)
+    stats: Stats = Stats()
+
+    def at_or_above(self, threshold: Severity) -> list[Finding]:
+        """Unwaived findings at `threshold` or worse, in every comparison."""
+        return [finding for result in self.comparisons for finding in result.at_or_above(threshold)]

@@ -48,12 +48,12 @@ class Sides:
     @cached_property
     def base_context(self) -> AccountContext:
         """Placeholders of the baseline account."""
-        return AccountContext(self.baseline.account_id, self.baseline.env)
+        return AccountContext(self.baseline.account_id, self.baseline.env, self.baseline.env_tokens)
 
     @cached_property
     def target_context(self) -> AccountContext:
         """Placeholders of the target account."""
-        return AccountContext(self.target.account_id, self.target.env)
+        return AccountContext(self.target.account_id, self.target.env, self.target.env_tokens)
 
     def context(self, side: str) -> AccountContext:
         """The placeholder context of `baseline` or `target`."""

@@ -67,6 +67,7 @@ class NormalizedAccount(Frozen):
 
     name: str
     env: str
+    env_tokens: tuple[str, ...]
     account_id: str
     collected_at: datetime
     source: str

@@ -13,12 +13,19 @@ from auditor.normalize.placeholders import AccountContext
 from auditor.normalize.policy import canonical_document
 
 
-def normalize_account(snapshot: AccountSnapshot, name: str, env: str) -> NormalizedAccount:
-    """Normalize every role of a snapshot; PolicyFormatError names the role and policy at fault."""
-    normalizer = _AccountNormalizer(AccountContext(snapshot.account_id, env))
+def normalize_account(
+    snapshot: AccountSnapshot, name: str, env: str, tokens: tuple[str, ...] = ()
+) -> NormalizedAccount:
+    """Normalize every role of a snapshot; PolicyFormatError names the role and policy at fault.
+
+    `env` is the account's primary env token; `tokens` all of them (default: just `env`).
+    """
+    tokens = tokens or (env,)
+    normalizer = _AccountNormalizer(AccountContext(snapshot.account_id, env, tokens))
     return NormalizedAccount(
         name=name,
         env=env,
+        env_tokens=tokens,
         account_id=snapshot.account_id,
         collected_at=snapshot.collected_at,
         source=snapshot.source,

@@ -16,10 +16,12 @@ _LITERAL_KEYS = frozenset({"Version", "Id", "Sid", "Effect", "Action", "NotActio
 
 
 @cache
-def env_segment_pattern(token: str) -> re.Pattern[str]:
-    """Match `token` only as a whole segment between `-`, `_`, `/`, `.`, `:` (so `dev` never hits `device`)."""
+def env_segment_pattern(*tokens: str) -> re.Pattern[str]:
+    """Match any token only as a whole segment between `-`, `_`, `/`, `.`, `:` (`dev` never hits `device`)."""
     delim = re.escape(SEGMENT_DELIMITERS)
-    return re.compile(rf"(?<![^{delim}]){re.escape(token)}(?![^{delim}])", re.IGNORECASE)
+    # Longest first, so `production` wins over `prod` where both would match.
+    alternatives = "|".join(re.escape(token) for token in sorted(tokens, key=len, reverse=True))
+    return re.compile(rf"(?<![^{delim}])(?:{alternatives})(?![^{delim}])", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,9 @@ class AccountContext:
 
     account_id: str
     env: str
+    """The primary env token: what `${Env}` turns back into."""
+    tokens: tuple[str, ...] = ()
+    """Every token that reads as this account's env (default: just `env`)."""
     _account: re.Pattern[str] = field(init=False, repr=False, compare=False)
     _seen: dict[str, str] = field(init=False, repr=False, compare=False)
 
@@ -40,7 +45,7 @@ class AccountContext:
         """Replace this account's ID and env segment with placeholders."""
         done = self._seen.get(text)
         if done is None:
-            done = env_segment_pattern(self.env).sub(ENV, self._account.sub(ACCOUNT, text))
+            done = env_segment_pattern(*(self.tokens or (self.env,))).sub(ENV, self._account.sub(ACCOUNT, text))
             self._seen[text] = done
         return done
 

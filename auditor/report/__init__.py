@@ -7,7 +7,7 @@ from pathlib import Path
 
 from auditor.atomic_write import write_text_atomic
 from auditor.errors import ReportError
-from auditor.findings import AuditResult
+from auditor.findings import AuditResult, AuditRun
 from auditor.report.html import render_html
 from auditor.report.json import render_json
 from auditor.report.markdown import render_markdown
@@ -16,14 +16,28 @@ RENDERERS = {"md": render_markdown, "html": render_html, "json": render_json}
 FORMATS = tuple(RENDERERS)
 
 
-def render(result: AuditResult, formats: Iterable[str]) -> dict[str, str]:
+def render(result: AuditResult | AuditRun, formats: Iterable[str]) -> dict[str, str]:
     """File name -> content for each requested format; nothing is written."""
+    run = as_run(result)
     rendered = {}
     for fmt in formats:
         if fmt not in RENDERERS:
             raise ReportError(f"unknown report format {fmt!r}; choose from {', '.join(FORMATS)}")
-        rendered[f"report.{fmt}"] = RENDERERS[fmt](result)
+        rendered[f"report.{fmt}"] = RENDERERS[fmt](run)
     return rendered
+
+
+def as_run(result: AuditResult | AuditRun) -> AuditRun:
+    """A single comparison as a run of one."""
+    if isinstance(result, AuditRun):
+        return result
+    return AuditRun(
+        baseline=result.baseline,
+        generated_at=result.generated_at,
+        comparisons=[result],
+        stale_waivers=result.stale_waivers,
+        stats=result.stats,
+    )
 
 
 def write_reports(rendered: dict[str, str], out_dir: Path) -> list[Path]:

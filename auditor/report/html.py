@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-from auditor.findings import AuditResult
-from auditor.report.view import build_view
+from auditor.findings import AuditRun
+from auditor.report.view import build_run_view
 
 
 def _environment() -> Environment:
@@ -18,6 +18,6 @@ def _environment() -> Environment:
     )
 
 
-def render_html(result: AuditResult) -> str:
-    """The HTML report."""
-    return _environment().get_template("report.html.j2").render(view=build_view(result))
+def render_html(run: AuditRun) -> str:
+    """The HTML report: one comparison, or a section per target."""
+    return _environment().get_template("report.html.j2").render(run=build_run_view(run))

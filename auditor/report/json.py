@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from auditor.findings import AuditResult
+from auditor.findings import AuditRun
 
 
-def render_json(result: AuditResult) -> str:
-    """The JSON report (schema_version 1)."""
-    return result.model_dump_json(indent=2) + "\n"
+def render_json(run: AuditRun) -> str:
+    """The JSON report (schema_version 1): the comparison itself, or the run when it has several targets."""
+    document = run.comparisons[0] if len(run.comparisons) == 1 else run
+    return document.model_dump_json(indent=2) + "\n"

@@ -6,8 +6,8 @@ import re
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from auditor.findings import AuditResult
-from auditor.report.view import build_view
+from auditor.findings import AuditRun
+from auditor.report.view import build_run_view, slug
 
 
 def cell(value: object) -> str:
@@ -43,10 +43,10 @@ def _environment() -> Environment:
         keep_trailing_newline=True,
         undefined=StrictUndefined,
     )
-    env.filters.update(cell=cell, code=code, fence=fence)
+    env.filters.update(cell=cell, code=code, fence=fence, slug=slug)
     return env
 
 
-def render_markdown(result: AuditResult) -> str:
-    """The Markdown report."""
-    return _environment().get_template("report.md.j2").render(view=build_view(result))
+def render_markdown(run: AuditRun) -> str:
+    """The Markdown report: one comparison, or a section per target."""
+    return _environment().get_template("report.md.j2").render(run=build_run_view(run))

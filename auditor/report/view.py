@@ -7,7 +7,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from auditor.findings import AuditResult, Finding, Severity
+from auditor.findings import AuditResult, AuditRun, Finding, Severity
 from auditor.findings.model import GrantGroup, ServiceGroup
 from auditor.findings.remediation import action_count
 
@@ -74,12 +74,32 @@ class ReportView:
     items: list[FindingView]
     counts: list[tuple[Severity, str, int]]
     headline: FindingView | None
+    waived: list[FindingView]
 
 
-def build_view(result: AuditResult) -> ReportView:
+@dataclass(frozen=True)
+class RunView:
+    """One or more comparisons with the same baseline, each a ReportView."""
+
+    run: AuditRun
+    views: list[ReportView]
+
+    @property
+    def single(self) -> bool:
+        """True when the run compares one target: the report is that comparison alone."""
+        return len(self.views) == 1
+
+
+def build_run_view(run: AuditRun) -> RunView:
+    """Arrange a run for the templates; anchors carry the target's name when there are several targets."""
+    several = len(run.comparisons) > 1
+    return RunView(run=run, views=[build_view(r, f"{r.target.name}-" if several else "") for r in run.comparisons])
+
+
+def build_view(result: AuditResult, anchor_prefix: str = "") -> ReportView:
     """Arrange a result for the Markdown and HTML templates."""
     names = {"baseline": result.baseline.name, "target": result.target.name}
-    items = _items(result.findings, names)
+    items = _items(result.findings, names, slug(anchor_prefix) + "-" if anchor_prefix else "")
     groups = [
         SeverityGroup(severity, ICONS[severity], [item for item in items if item.finding.severity == severity])
         for severity in Severity
@@ -90,7 +110,8 @@ def build_view(result: AuditResult) -> ReportView:
         groups=[group for group in groups if group.items],
         items=items,
         counts=counts,
-        headline=items[0] if items else None,
+        headline=next((item for item in items if not item.finding.waived), None),
+        waived=[item for item in items if item.finding.waived],
     )
 
 
@@ -109,11 +130,11 @@ def _grant_row(group: GrantGroup, names: dict[str, str]) -> GrantRow:
     )
 
 
-def _items(findings: list[Finding], names: dict[str, str]) -> list[FindingView]:
+def _items(findings: list[Finding], names: dict[str, str], prefix: str) -> list[FindingView]:
     seen: Counter[str] = Counter()
     items = []
     for number, finding in enumerate(findings, start=1):
-        base = _slug(f"{finding.kind.value}-{finding.role}-{finding.policy.name if finding.policy else ''}")
+        base = prefix + slug(f"{finding.kind.value}-{finding.role}-{finding.policy.name if finding.policy else ''}")
         seen[base] += 1
         anchor = base if seen[base] == 1 else f"{base}-{seen[base]}"
         items.append(
@@ -154,5 +175,6 @@ def _action_total(finding: Finding) -> str:
     return f"{total} permission{'s' * (total != 1)} ({parts})"
 
 
-def _slug(text: str) -> str:
+def slug(text: str) -> str:
+    """A lower-case anchor made of letters, digits and dashes."""
     return re.sub(r"[^a-z0-9]+", "-", text.casefold()).strip("-") or "finding"

@@ -2,22 +2,39 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from auditor.config import ResolvedAccount
 from auditor.model.snapshot import AccountSnapshot
+from auditor.sources.calls import ApiCalls
 from auditor.sources.live import ManagedPolicyCache, collect_live
 from auditor.sources.snapshot import read_snapshot, write_snapshot
 
 
-def collect(account: ResolvedAccount, cache: ManagedPolicyCache, now: datetime) -> AccountSnapshot:
+@dataclass
+class Collector:
+    """Reads accounts for one run: AWS managed documents fetched once, API calls counted."""
+
+    now: datetime
+    cache: ManagedPolicyCache = field(default_factory=ManagedPolicyCache)
+    calls: ApiCalls = field(default_factory=ApiCalls)
+
+    def collect(self, account: ResolvedAccount) -> AccountSnapshot:
+        """Read one account from wherever its config points."""
+        return collect(account, self.cache, self.now, self.calls)
+
+
+def collect(
+    account: ResolvedAccount, cache: ManagedPolicyCache, now: datetime, calls: ApiCalls | None = None
+) -> AccountSnapshot:
     """Read one account from wherever its config points."""
     if account.snapshot is not None:
         snapshot = read_snapshot(account.snapshot)
         if snapshot.source.startswith("gaad:"):
             return snapshot
         return snapshot.model_copy(update={"source": f"snapshot:{account.snapshot.name}"})
-    return collect_live(account, cache, now)
+    return collect_live(account, cache, now, calls)
 
 
-__all__ = ["ManagedPolicyCache", "collect", "read_snapshot", "write_snapshot"]
+__all__ = ["ApiCalls", "Collector", "ManagedPolicyCache", "collect", "read_snapshot", "write_snapshot"]

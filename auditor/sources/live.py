@@ -17,6 +17,7 @@ from auditor.config import ResolvedAccount
 from auditor.errors import AssumeRoleError, InputFormatError, SourceError
 from auditor.model.gaad import policy_name, snapshot_from_gaad
 from auditor.model.snapshot import AccountSnapshot, ManagedPolicyRecord
+from auditor.sources.calls import ApiCalls
 from auditor.sources.guard import install_read_only_guard
 
 SESSION_NAME = "iam-drift-auditor"
@@ -46,10 +47,12 @@ class ManagedPolicyCache:
         return record
 
 
-def collect_live(account: ResolvedAccount, cache: ManagedPolicyCache, now: datetime) -> AccountSnapshot:
+def collect_live(
+    account: ResolvedAccount, cache: ManagedPolicyCache, now: datetime, calls: ApiCalls | None = None
+) -> AccountSnapshot:
     """Everything the comparison needs from one live account; SourceError if it cannot be read."""
-    session, account_id = open_session(account)
-    iam = client(session, "iam")
+    session, account_id = open_session(account, calls)
+    iam = client(session, "iam", calls)
     try:
         gaad = read_authorization_details(iam)
     except SourceError as exc:
@@ -61,21 +64,22 @@ def collect_live(account: ResolvedAccount, cache: ManagedPolicyCache, now: datet
         raise SourceError(f"account {account.name!r}: unexpected GetAccountAuthorizationDetails data: {exc}") from exc
 
 
-def client(session: boto3.Session, service: str) -> Any:
-    """A guarded, retrying client; the endpoint comes from boto3's own AWS_ENDPOINT_URL support."""
+def client(session: boto3.Session, service: str, calls: ApiCalls | None = None) -> Any:
+    """A guarded, retrying, counted client; the endpoint comes from boto3's own AWS_ENDPOINT_URL support."""
     # AWS_MAX_ATTEMPTS is the SDKs' standard knob; an explicit Config would otherwise silently override it.
     attempts = int(os.environ.get("AWS_MAX_ATTEMPTS") or DEFAULT_MAX_ATTEMPTS)
     config = botocore.config.Config(retries={"mode": "adaptive", "total_max_attempts": attempts})
-    return install_read_only_guard(session.client(service, config=config))
+    made = install_read_only_guard(session.client(service, config=config))
+    return calls.attach(made) if calls is not None else made
 
 
-def open_session(account: ResolvedAccount) -> tuple[boto3.Session, str]:
+def open_session(account: ResolvedAccount, calls: ApiCalls | None = None) -> tuple[boto3.Session, str]:
     """A session acting in the account (assumed role, or the source credentials) and its account ID."""
     try:
         base = boto3.Session(profile_name=account.profile, region_name=account.region or "us-east-1")
     except botocore.exceptions.ProfileNotFound as exc:
         raise SourceError(f"account {account.name!r}: {exc}") from None
-    sts = client(base, "sts")
+    sts = client(base, "sts", calls)
     if account.role_arn is None:
         identity = _call(account, "sts:GetCallerIdentity", sts.get_caller_identity)
         return base, identity["Account"]
