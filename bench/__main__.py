@@ -20,8 +20,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def _run(module: str, roles: int, root: Path = ROOT) -> dict[str, float]:
     env = {**os.environ, "PYTHONPATH": str(root)}
-    out = subprocess.run([sys.executable, "-m", module, str(roles)], cwd=root, env=env, check=True,
-                         capture_output=True, text=True).stdout  # fmt: skip
+    out = subprocess.run(
+        [sys.executable, "-m", module, str(roles)], cwd=root, env=env, check=True, capture_output=True, text=True
+    ).stdout
     return json.loads(out.strip().splitlines()[-1])
 
 
@@ -42,14 +43,18 @@ def main() -> None:
     args = parser.parse_args()
     sizes = [int(size) for size in args.roles.split(",")]
     print(f"Machine: {_machine()}\n")
-    print("| roles per account | offline compare (s) | peak RSS (MiB) | findings | planted | "
-          "expand every role (s) | grants | expansion RSS growth (MiB) |")  # fmt: skip
+    print(
+        "| roles per account | offline compare (s) | peak RSS (MiB) | findings | planted | "
+        "expand every role (s) | grants | expansion RSS growth (MiB) |"
+    )
     print("|---:|---:|---:|---:|---:|---:|---:|---:|")
     for size in sizes:
         offline, expansion = _run("bench.offline", size), _run("bench.expansion", size)
-        print(f"| {size:,} | {offline['seconds']} | {offline['peak_rss_mib']} | {offline['findings']} | "
-              f"{offline['planted']} | {expansion['seconds']} | {expansion['grants']:,} | "
-              f"{expansion['rss_growth_mib']} |")  # fmt: skip
+        print(
+            f"| {size:,} | {offline['seconds']} | {offline['peak_rss_mib']} | {offline['findings']} | "
+            f"{offline['planted']} | {expansion['seconds']} | {expansion['grants']:,} | "
+            f"{expansion['rss_growth_mib']} |"
+        )
     if args.against:
         _against(args.against, sizes)
 
@@ -59,8 +64,9 @@ def _against(revision: str, sizes: list[int]) -> None:
     print("|---:|---:|---:|---:|")
     with tempfile.TemporaryDirectory() as folder:
         tree = Path(folder) / "tree"
-        subprocess.run(["git", "worktree", "add", "--detach", str(tree), revision], cwd=ROOT, check=True,
-                       capture_output=True)  # fmt: skip
+        subprocess.run(
+            ["git", "worktree", "add", "--detach", str(tree), revision], cwd=ROOT, check=True, capture_output=True
+        )
         try:
             for size in sizes:
                 now, then = _run("bench.offline", size), _run("bench.offline", size, root=tree)

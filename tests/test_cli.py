@@ -187,3 +187,19 @@ def test_markdown_explains_each_of_the_eight_permissions_with_its_access_level(d
     assert "| `logs:CreateDelivery` | Write | Grants permission to create a delivery" in markdown
     assert "| `logs:GetDelivery` | Read |" in markdown
     assert "IAM action data 0.1." in markdown
+
+
+def test_ambiguous_pairing_exits_2_listing_the_candidates(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys):
+    monkeypatch.chdir(tmp_path)
+
+    def write(path: str, account: str, names: list[str]) -> None:
+        roles = {n: RoleRecord(name=n, arn=f"arn:aws:iam::{account}:role/{n}") for n in names}
+        write_snapshot(AccountSnapshot(account_id=account, collected_at=NOW, source="t", roles=roles), tmp_path / path)
+
+    write("prod.json", "111111111111", ["api-prod"])
+    write("dev.json", "222222222222", ["api-dev", "api-DEV"])
+    (tmp_path / "c.yaml").write_text("accounts:\n  prod: {snapshot: prod.json}\n  dev: {snapshot: dev.json}\n")
+    assert main(["compare", "prod", "dev", "-c", "c.yaml", "-o", "out"]) == 2
+    line = _one_error_line(capsys)
+    assert "ambiguous role pairing" in line and "dev: api-DEV, api-dev" in line and "roles.map" in line
+    assert not (tmp_path / "out").exists()

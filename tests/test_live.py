@@ -13,10 +13,11 @@ from auditor import compare, load_config
 from auditor.cli import main
 from auditor.errors import ReadOnlyViolationError
 from auditor.findings import FindingKind
+from auditor.pipeline import compare_many
 from auditor.sources import ManagedPolicyCache, collect, live, read_snapshot
 from auditor.sources.live import client
 from tests.conftest import REPO, account_iam, live_config_text
-from tests.scenario import ECS_EXECUTION, OBSERVABILITY_ACTIONS, PROD
+from tests.scenario import ECS_EXECUTION, OBSERVABILITY_ACTIONS, PROD, seed
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 
@@ -149,3 +150,44 @@ def test_account_without_role_arn_or_snapshot_uses_the_current_credentials(seede
     snapshot = collect(config.account("here"), ManagedPolicyCache(), NOW)
     assert snapshot.account_id == "123456789012"  # moto's account for plain credentials
     assert snapshot.source == "live"
+
+
+STAGING = "333333333333"
+
+
+@pytest.fixture(scope="module")
+def three_accounts(seeded):
+    seed(account_iam(STAGING), "staging", STAGING)
+    return seeded
+
+
+def _three_account_config(write_config):
+    extra = f"  staging:\n    role_arn: arn:aws:iam::{STAGING}:role/iam-drift-auditor-readonly\n    env: staging\n"
+    return write_config(live_config_text().replace("roles:", "roles:") + extra)
+
+
+def test_three_accounts_in_one_run_read_the_baseline_once(three_accounts, write_config):
+    run = compare_many(load_config(_three_account_config(write_config)), "prod", ["dev", "staging"], now=NOW)
+    assert [result.target.name for result in run.comparisons] == ["dev", "staging"]
+    assert run.stats.api_calls == {
+        "iam:GetAccountAuthorizationDetails": 3,  # one page per account: prod once, not twice
+        "iam:GetPolicy": 1,  # the AWS managed policy, fetched once for all three accounts
+        "iam:GetPolicyVersion": 1,
+        "sts:AssumeRole": 3,
+    }
+    staging = run.comparisons[1]
+    assert any(
+        f.kind == FindingKind.POLICY_MISSING and f.target_role == "deep-insight-task-execution-role-staging"
+        for f in staging.findings
+    )
+
+
+def test_several_targets_make_one_report_with_a_section_each(three_accounts, write_config, tmp_path: Path):
+    config = _three_account_config(write_config)
+    assert main(["compare", "prod", "dev", "staging", "-c", str(config), "-o", str(tmp_path / "out")]) == 1
+    report = json.loads((tmp_path / "out" / "report.json").read_text())
+    assert [c["target"]["name"] for c in report["comparisons"]] == ["dev", "staging"]
+    markdown = (tmp_path / "out" / "report.md").read_text()
+    assert "# IAM drift: prod vs dev, staging" in markdown
+    assert markdown.count("# IAM drift: prod (111111111111) vs") == 2
+    assert report["stats"]["api_calls"]["sts:AssumeRole"] == 3

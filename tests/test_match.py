@@ -1,4 +1,4 @@
-"""Role pairing by env token, as whole name segments only."""
+"""Role pairing: every pair has a rule, every rule is tested, ambiguity is an error."""
 
 from __future__ import annotations
 
@@ -8,25 +8,40 @@ import pytest
 
 from auditor.config import RolesConfig
 from auditor.errors import UsageError
-from auditor.match import RULE_ENV, RULE_EXACT, match_roles, role_key
+from auditor.match import (
+    RULE_ENV,
+    RULE_EXACT,
+    RULE_MAP,
+    RULE_SERVICE,
+    RULE_SSO,
+    RULE_STACK,
+    RULE_TAGS,
+    match_roles,
+    role_key,
+)
 from auditor.model import AccountSnapshot, RoleRecord
 from auditor.normalize import normalize_account
 
 NOW = datetime(2026, 11, 27, tzinfo=UTC)
+Role = str | RoleRecord
 
 
-def account(env: str, account_id: str, *names: str):
-    roles = {n: RoleRecord(name=n, arn=f"arn:aws:iam::{account_id}:role/{n}") for n in names}
-    return normalize_account(
-        AccountSnapshot(account_id=account_id, collected_at=NOW, source="t", roles=roles), env, env
+def account(env: str | tuple[str, ...], account_id: str, *roles: Role):
+    tokens = (env,) if isinstance(env, str) else env
+    records = [
+        r if isinstance(r, RoleRecord) else RoleRecord(name=r, arn=f"arn:aws:iam::{account_id}:role/{r}") for r in roles
+    ]
+    snapshot = AccountSnapshot(account_id=account_id, collected_at=NOW, source="t", roles={r.name: r for r in records})
+    return normalize_account(snapshot, tokens[0], tokens[0], tokens)
+
+
+def pairs(base: list[Role], target: list[Role], scope: RolesConfig | None = None, envs=("prod", "dev"), only=()):
+    found = match_roles(
+        account(envs[0], "111111111111", *base),
+        account(envs[1], "222222222222", *target),
+        scope or RolesConfig(),
+        only,
     )
-
-
-DEFAULT_SCOPE = RolesConfig()
-
-
-def pairs(base: list[str], target: list[str]):
-    found = match_roles(account("prod", "111111111111", *base), account("dev", "222222222222", *target), DEFAULT_SCOPE)
     return [(p.baseline.name if p.baseline else None, p.target.name if p.target else None, p.rule) for p in found]
 
 
@@ -50,22 +65,119 @@ def test_device_manager_pairs_by_its_env_segment_only():
     ]
 
 
+def test_an_account_can_have_several_env_tokens():
+    envs = (("prod", "prd", "production"), ("dev", "development"))
+    assert pairs(["api-prd", "web-production"], ["api-dev", "web-development"], envs=envs) == [
+        ("api-prd", "api-dev", RULE_ENV),
+        ("web-production", "web-development", RULE_ENV),
+    ]
+
+
 def test_roles_without_env_token_pair_by_exact_name():
     assert pairs(["shared-ci"], ["shared-ci"]) == [("shared-ci", "shared-ci", RULE_EXACT)]
 
 
 def test_unpaired_roles_are_kept_on_their_side():
-    assert sorted(pairs(["only-prod"], ["only-dev-x"]), key=str) == sorted(
-        [("only-prod", None, None), (None, "only-dev-x", None)], key=str
+    assert pairs(["only-prod"], ["only-dev-x"]) == [(None, "only-dev-x", None), ("only-prod", None, None)]
+
+
+def test_cloudformation_random_suffixes_are_set_aside():
+    assert pairs(["orders-prod-TaskRole-1ABCDEFGHIJK"], ["orders-dev-TaskRole-9ZYXWVUT5RQP"]) == [
+        ("orders-prod-TaskRole-1ABCDEFGHIJK", "orders-dev-TaskRole-9ZYXWVUT5RQP", RULE_STACK)
+    ]
+
+
+def test_cloudformation_example_without_env_in_the_stack_name():
+    assert pairs(["mystack-TaskRoleABC123-1XYZ9QWERTY"], ["mystack-TaskRoleABC123-7LKJH2GFDSA"]) == [
+        ("mystack-TaskRoleABC123-1XYZ9QWERTY", "mystack-TaskRoleABC123-7LKJH2GFDSA", RULE_STACK)
+    ]
+
+
+def test_cdk_hash_and_random_suffix_are_set_aside():
+    base = "orders-prod-ApiHandlerServiceRole30FC0FBB-1A2B3C4D5E6F"
+    target = "orders-dev-ApiHandlerServiceRole30FC0FBB-Z9Y8X7W6V5U4"
+    assert pairs([base], [target]) == [(base, target, RULE_STACK)]
+
+
+def test_stack_roles_with_different_logical_ids_do_not_pair():
+    found = pairs(["orders-prod-TaskRole-1ABCDEFGHIJK"], ["orders-dev-ExecRole-9ZYXWVUT5RQP"])
+    assert all(rule is None for _, _, rule in found)
+
+
+def test_sso_roles_pair_by_permission_set():
+    base = "AWSReservedSSO_AdministratorAccess_0123456789abcdef"
+    target = "AWSReservedSSO_AdministratorAccess_fedcba9876543210"
+    assert pairs([base], [target]) == [(base, target, RULE_SSO)]
+
+
+def _service_role(account_id: str) -> RoleRecord:
+    name = "AWSServiceRoleForECS"
+    return RoleRecord(
+        name=name,
+        arn=f"arn:aws:iam::{account_id}:role/aws-service-role/ecs.amazonaws.com/{name}",
+        path="/aws-service-role/ecs.amazonaws.com/",
     )
 
 
-def test_excluded_roles_take_no_part():
-    assert pairs(["AWSServiceRoleForECS", "a-prod"], ["AWSServiceRoleForECS", "a-dev"]) == [
+def test_service_linked_roles_are_excluded_by_default():
+    assert pairs([_service_role("111111111111"), "a-prod"], [_service_role("222222222222"), "a-dev"]) == [
         ("a-prod", "a-dev", RULE_ENV)
     ]
 
 
-def test_two_roles_with_one_key_is_an_error_naming_both():
-    with pytest.raises(UsageError, match="app-DEV, app-dev"):
+def test_service_linked_roles_pair_by_exact_name_when_included():
+    scope = RolesConfig(include_service_roles=True)
+    assert pairs([_service_role("111111111111")], [_service_role("222222222222")], scope) == [
+        ("AWSServiceRoleForECS", "AWSServiceRoleForECS", RULE_SERVICE)
+    ]
+
+
+def test_explicit_map_wins_over_every_rule():
+    scope = RolesConfig(map={"legacy-api-prod": "api-v2-dev"})
+    assert pairs(["legacy-api-prod", "api-v2-prod"], ["api-v2-dev", "legacy-api-dev"], scope) == [
+        ("api-v2-prod", None, None),
+        (None, "legacy-api-dev", None),
+        ("legacy-api-prod", "api-v2-dev", RULE_MAP),
+    ]
+
+
+def test_tags_pair_what_no_name_rule_pairs():
+    def tagged(name: str, account_id: str, app: str) -> RoleRecord:
+        return RoleRecord(name=name, arn=f"arn:aws:iam::{account_id}:role/{name}", tags={"app": app, "team": "x"})
+
+    scope = RolesConfig(match_tags=("app", "team"))
+    assert pairs(
+        [tagged("blue-role", "111111111111", "orders-prod")],
+        [tagged("green-role", "222222222222", "orders-dev")],
+        scope,
+    ) == [("blue-role", "green-role", RULE_TAGS)]
+
+
+def test_include_and_exclude_take_globs_and_path_prefixes():
+    def at(path: str, name: str, account_id: str) -> RoleRecord:
+        return RoleRecord(name=name, arn=f"arn:aws:iam::{account_id}:role{path}{name}", path=path)
+
+    scope = RolesConfig(include=("/app/",), exclude=("*-debug-*",))
+    found = pairs(
+        [
+            at("/app/", "api-prod", "111111111111"),
+            at("/app/", "x-debug-prod", "111111111111"),
+            at("/", "ci-prod", "111111111111"),
+        ],
+        [at("/app/", "api-dev", "222222222222")],
+        scope,
+    )
+    assert found == [("api-prod", "api-dev", RULE_ENV)]
+
+
+def test_role_globs_from_the_command_line_narrow_the_scope():
+    assert pairs(["api-prod", "web-prod"], ["api-dev", "web-dev"], only=("api-*",)) == [
+        ("api-prod", "api-dev", RULE_ENV)
+    ]
+
+
+def test_two_candidates_for_one_role_is_an_error_naming_them_and_the_rule():
+    with pytest.raises(UsageError) as error:
         pairs(["app-prod"], ["app-dev", "app-DEV"])
+    message = str(error.value)
+    assert "app-DEV, app-dev" in message and RULE_ENV in message and "roles.map" in message

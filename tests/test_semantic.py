@@ -156,10 +156,7 @@ def test_trust_written_with_star_or_aws_star_and_service_list_is_no_drift():
 
 def test_trust_naming_a_deleted_principal_is_its_own_high_finding():
     deleted = _trust({"AWS": "AROAEXAMPLEDELETED12"})
-    kinds = {
-        (f.kind, f.severity, f.title)
-        for f in findings(role("prod", PROD), role("dev", DEV, trust=deleted))
-    }
+    kinds = {(f.kind, f.severity, f.title) for f in findings(role("prod", PROD), role("dev", DEV, trust=deleted))}
     assert (FindingKind.TRUST_DRIFT, Severity.HIGH, "Trust policy of app-role-dev names a deleted principal") in kinds
 
 
