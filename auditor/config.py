@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import yaml
 from pydantic import Field, ValidationError, field_validator, model_validator
@@ -99,6 +100,11 @@ class ResolvedAccount(Frozen):
     """The primary env token: what placeholders turn back into in this account."""
     env_tokens: tuple[str, ...] = ()
     """Every env token that marks this account's environment in names and ARNs (default: just `env`)."""
+    role_arn: str | None = None
+    external_id: str | None = None
+    profile: str | None = None
+    region: str | None = None
+    snapshot: Path | None = None
 
     @model_validator(mode="after")
     def _tokens_include_env(self) -> ResolvedAccount:
@@ -106,25 +112,26 @@ class ResolvedAccount(Frozen):
             object.__setattr__(self, "env_tokens", (self.env,))
         return self
 
-    role_arn: str | None = None
-    external_id: str | None = None
-    profile: str | None = None
-    region: str | None = None
-    snapshot: Path | None = None
+
+def read_yaml(path: Path, what: str) -> Any:
+    """Parse a YAML file; ConfigError names the file and says what is wrong with it."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: {what} file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read {what}: {exc}") from None
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: invalid YAML: {_one_line(str(exc))}") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: invalid YAML: nested too deeply") from None
 
 
 def load_config(path: Path) -> Config:
     """Read and validate a config file; ConfigError names the file and the offending key."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: config file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read config: {exc}") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: invalid YAML: {_one_line(str(exc))}") from None
+    data = read_yaml(path, "config")
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: expected a mapping at the top level, got {type(data).__name__}")
     try:

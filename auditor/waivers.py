@@ -12,9 +12,9 @@ from datetime import date
 from fnmatch import fnmatchcase
 from pathlib import Path
 
-import yaml
 from pydantic import Field, ValidationError, field_validator
 
+from auditor.config import read_yaml
 from auditor.errors import ConfigError
 from auditor.findings import Finding, FindingKind, WaiverMark
 from auditor.model.base import Frozen, describe_validation_error
@@ -60,14 +60,7 @@ def load_waivers(path: Path | None) -> list[Waiver]:
     """Read a waivers file; ConfigError names the file, the entry and the field at fault."""
     if path is None:
         return []
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: waivers file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read waivers: {exc}") from None
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: invalid YAML: {' '.join(str(exc).split())}") from None
+    data = read_yaml(path, "waivers")
     if data is None:
         return []
     if not isinstance(data, dict):
