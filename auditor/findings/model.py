@@ -94,6 +94,7 @@ class Remediation(Frozen):
     """Command that shows the drift in the target account."""
     aws_cli: str = ""
     cloudformation: str = ""
+    terraform: str = ""
     verify: list[str] = Field(default_factory=list)
     """Commands to run after the fix, each with its expected output as a trailing comment."""
 

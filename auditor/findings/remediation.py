@@ -9,6 +9,7 @@ from typing import Any
 
 import yaml
 
+from auditor.findings import terraform
 from auditor.findings.model import Remediation
 
 _HEREDOC = "POLICY"
@@ -72,6 +73,7 @@ def inline_put(role: str, policy: str, document: dict[str, Any]) -> Remediation:
             f"# In the AWS::IAM::Role resource for {role}, under Properties -> Policies:\n"
             + document_yaml([{"PolicyName": policy, "PolicyDocument": document}])
         ),
+        terraform=terraform.inline_policy(role, policy, document),
         verify=_inline_verify(role, policy, document),
     )
 
@@ -82,6 +84,7 @@ def inline_delete(role: str, policy: str) -> Remediation:
         check=_cmd("aws iam get-role-policy", role_name=role, policy_name=policy),
         aws_cli=_cmd("aws iam delete-role-policy", role_name=role, policy_name=policy),
         cloudformation=f"# In the AWS::IAM::Role resource for {role}, remove the Policies entry {policy}.",
+        terraform=terraform.removal(f"the aws_iam_role_policy {policy} of {role}"),
         verify=[_cmd("aws iam list-role-policies", role_name=role, output="text") + f"  # {policy} is not listed"],
     )
 
@@ -95,6 +98,7 @@ def managed_attach(role: str, arn: str) -> Remediation:
             f"# In the AWS::IAM::Role resource for {role}, under Properties:\n"
             + document_yaml({"ManagedPolicyArns": [arn]})
         ),
+        terraform=terraform.attachment(role, arn),
         verify=[_attached_count(role, arn) + "  # expected: 1"],
     )
 
@@ -105,6 +109,7 @@ def managed_detach(role: str, arn: str) -> Remediation:
         check=_cmd("aws iam list-attached-role-policies", role_name=role),
         aws_cli=_cmd("aws iam detach-role-policy", role_name=role, policy_arn=arn),
         cloudformation=f"# In the AWS::IAM::Role resource for {role}, remove {arn} from ManagedPolicyArns.",
+        terraform=terraform.removal(f"the aws_iam_role_policy_attachment of {arn} to {role}"),
         verify=[_attached_count(role, arn) + "  # expected: 0"],
     )
 
@@ -129,6 +134,7 @@ def managed_update(role: str, arn: str, document: dict[str, Any]) -> Remediation
             f"# In the AWS::IAM::ManagedPolicy resource for {arn}, under Properties:\n"
             + document_yaml({"PolicyDocument": document})
         ),
+        terraform=terraform.managed_policy(arn, document),
         verify=[_cmd("aws iam get-policy", policy_arn=arn, query="Policy.DefaultVersionId", output="text")],
     )
 
@@ -148,6 +154,7 @@ def trust_update(role: str, document: dict[str, Any]) -> Remediation:
             f"# In the AWS::IAM::Role resource for {role}, under Properties:\n"
             + document_yaml({"AssumeRolePolicyDocument": document})
         ),
+        terraform=terraform.trust(role, document),
         verify=[_cmd("aws iam get-role", role_name=role, query="Role.AssumeRolePolicyDocument")],
     )
 
@@ -162,6 +169,7 @@ def boundary_set(role: str, arn: str | None) -> Remediation:
             check=query,
             aws_cli=_cmd("aws iam delete-role-permissions-boundary", role_name=role),
             cloudformation=f"# In the AWS::IAM::Role resource for {role}, remove PermissionsBoundary.",
+            terraform=terraform.boundary(role, None),
             verify=[query + "  # expected: None"],
         )
     return Remediation(
@@ -171,6 +179,7 @@ def boundary_set(role: str, arn: str | None) -> Remediation:
             f"# In the AWS::IAM::Role resource for {role}, under Properties:\n"
             + document_yaml({"PermissionsBoundary": arn})
         ),
+        terraform=terraform.boundary(role, arn),
         verify=[query + f"  # expected: {arn}"],
     )
 
@@ -206,6 +215,7 @@ def role_create(
         check=_cmd("aws iam get-role", role_name=role),
         aws_cli="\n".join(steps),
         cloudformation=document_yaml(template),
+        terraform=terraform.role(role, path, trust or {}, inline, managed, boundary),
         verify=[
             _cmd("aws iam list-role-policies", role_name=role, query="length(PolicyNames)", output="text")
             + f"  # expected: {len(inline)}",
@@ -228,6 +238,7 @@ def role_review(role: str) -> Remediation:
             ]
         ),
         cloudformation=f"# Remove the AWS::IAM::Role resource for {role}, or add it to the baseline account.",
+        terraform=terraform.removal(f"the aws_iam_role {role} and its policies (or add the role to the baseline)"),
     )
 
 
@@ -256,16 +267,19 @@ def action_count(document: dict[str, Any]) -> int | None:
 
 
 def _inline_verify(role: str, policy: str, document: dict[str, Any]) -> list[str]:
-    count = action_count(document)
-    if count is None:
-        return [_cmd("aws iam get-role-policy", role_name=role, policy_name=policy, query="PolicyDocument")]
-    single = not isinstance(document["Statement"], list) or len(document["Statement"]) == 1
-    listed = "PolicyDocument.Statement[0].Action" if single else "PolicyDocument.Statement[].Action[]"
-    flat = "PolicyDocument.Statement[0].Action[]" if single else listed
-
     def query(expression: str) -> str:
         return _cmd("aws iam get-role-policy", role_name=role, policy_name=policy, query=expression, output="text")
 
+    statements = document.get("Statement")
+    single = not isinstance(statements, list) or len(statements) == 1
+    first = statements[0] if isinstance(statements, list) and statements else statements
+    if single and isinstance(first, dict) and isinstance(first.get("Action"), str):
+        return [query("PolicyDocument.Statement[0].Action") + f"  # expected: {first['Action']}"]
+    count = action_count(document)
+    if count is None:
+        return [_cmd("aws iam get-role-policy", role_name=role, policy_name=policy, query="PolicyDocument")]
+    listed = "PolicyDocument.Statement[0].Action" if single else "PolicyDocument.Statement[].Action[]"
+    flat = "PolicyDocument.Statement[0].Action[]" if single else listed
     return [query(f"length({listed})") + f"  # expected: {count}", query(flat) + f"  # expected: {count} actions"]
 
 

@@ -1,0 +1,84 @@
+"""Terraform (HCL) for each fix: the resources as they should read, policies as JSON heredocs."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+
+def inline_policy(role: str, name: str, document: dict[str, Any]) -> str:
+    """An `aws_iam_role_policy` holding the inline policy."""
+    return _resource("aws_iam_role_policy", _name(role, name), {"name": name, "role": role}, policy=document)
+
+
+def attachment(role: str, arn: str) -> str:
+    """An `aws_iam_role_policy_attachment` of a managed policy."""
+    return _resource(
+        "aws_iam_role_policy_attachment", _name(role, arn.rsplit("/", 1)[-1]), {"role": role, "policy_arn": arn}
+    )
+
+
+def managed_policy(arn: str, document: dict[str, Any]) -> str:
+    """The `aws_iam_policy` whose default version should hold the document."""
+    name = arn.rsplit("/", 1)[-1]
+    return _resource("aws_iam_policy", _name(name), {"name": name}, policy=document)
+
+
+def trust(role: str, document: dict[str, Any]) -> str:
+    """The role's `assume_role_policy`, inside its `aws_iam_role`."""
+    return _resource("aws_iam_role", _name(role), {"name": role}, assume_role_policy=document)
+
+
+def boundary(role: str, arn: str | None) -> str:
+    """The role's `permissions_boundary`, or a note to remove it."""
+    if arn is None:
+        return f"# In the aws_iam_role for {role}, remove permissions_boundary.\n"
+    return _resource("aws_iam_role", _name(role), {"name": role, "permissions_boundary": arn})
+
+
+def role(
+    name: str,
+    path: str,
+    trust_document: dict[str, Any],
+    inline: dict[str, dict[str, Any]],
+    managed: list[str],
+    boundary_arn: str | None,
+) -> str:
+    """A whole role: `aws_iam_role`, its inline policies and its attachments."""
+    attributes = {"name": name, "path": path} | ({"permissions_boundary": boundary_arn} if boundary_arn else {})
+    blocks = [_resource("aws_iam_role", _name(name), attributes, assume_role_policy=trust_document)]
+    blocks += [inline_policy(name, policy, document) for policy, document in inline.items()]
+    blocks += [attachment(name, arn) for arn in managed]
+    return "\n".join(blocks)
+
+
+def removal(what: str) -> str:
+    """A fix that deletes configuration: say which block to remove."""
+    return f"# Remove {what} from your Terraform configuration, then apply.\n"
+
+
+def _resource(kind: str, name: str, attributes: dict[str, str], **documents: dict[str, Any]) -> str:
+    lines = [f'resource "{kind}" "{name}" {{']
+    width = max(len(key) for key in [*attributes, *documents])
+    lines += [f"  {key.ljust(width)} = {_string(value)}" for key, value in attributes.items()]
+    for key, document in documents.items():
+        lines.append(f"  {key.ljust(width)} = <<-EOT")
+        lines += [f"    {line}" for line in _template_safe(json.dumps(document, indent=2)).splitlines()]
+        lines.append("  EOT")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def _template_safe(text: str) -> str:
+    # Terraform interpolates ${...} and %{...} in heredocs; IAM policy variables must stay literal.
+    return text.replace("${", "$${").replace("%{", "%%{")
+
+
+def _string(value: str) -> str:
+    return json.dumps(_template_safe(value))
+
+
+def _name(*parts: str) -> str:
+    name = re.sub(r"[^a-z0-9_]+", "_", "_".join(parts).casefold()).strip("_")
+    return name if name[:1].isalpha() else f"r_{name}"
