@@ -92,7 +92,8 @@ def compare_command(
     baseline, targets = _baseline_and_targets(accounts, config.baseline)
     now = datetime.now(UTC).replace(microsecond=0)
     run = compare_many(config, baseline, targets, now=now, only=role_globs)
-    rendered = render(run, [fmt.strip() for fmt in formats.split(",") if fmt.strip()])
+    formats_wanted = [fmt.strip() for fmt in formats.split(",") if fmt.strip()]
+    rendered = render(run, formats_wanted, markdown_limit=config.report.markdown_limit_kb * 1024)
     names = "-".join(_slug(target) for target in targets)
     directory = out_dir or Path("reports") / f"{now:%Y-%m-%d}-{_slug(baseline)}-vs-{names}"
     paths = write_reports(rendered, directory)

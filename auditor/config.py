@@ -67,6 +67,13 @@ class RolesConfig(Frozen):
     """Tag keys whose values together pair roles that no name rule pairs."""
 
 
+class ReportConfig(Frozen):
+    """How reports are written."""
+
+    markdown_limit_kb: int = Field(default=512, ge=16)
+    """Above this size the Markdown keeps the summary and tables and leaves per-finding detail to the HTML."""
+
+
 class Config(Frozen):
     """The whole configuration file."""
 
@@ -75,6 +82,7 @@ class Config(Frozen):
     roles: RolesConfig = RolesConfig()
     waivers: Path | None = None
     """Waivers file; default: waivers.yaml beside the config, if it exists."""
+    report: ReportConfig = ReportConfig()
 
     @model_validator(mode="after")
     def _baseline_is_an_account(self) -> Config:

@@ -13,7 +13,6 @@ from auditor.findings import (
     AuditResult,
     AuditRun,
     Finding,
-    FindingKind,
     RolePairing,
     Severity,
     Sides,
@@ -28,23 +27,6 @@ from auditor.model.snapshot import AccountSnapshot
 from auditor.normalize import normalize_account
 from auditor.sources import Collector
 from auditor.waivers import Waiver, apply_waivers, load_waivers, stale
-
-# Within one severity, what breaks the target comes first, then what widens it, then the rest.
-_KIND_ORDER = [
-    FindingKind.POLICY_MISSING,
-    FindingKind.PERMISSIONS_MISSING,
-    FindingKind.ROLE_MISSING,
-    FindingKind.TRUST_DRIFT,
-    FindingKind.PERMISSIONS_EXTRA,
-    FindingKind.POLICY_EXTRA,
-    FindingKind.ROLE_EXTRA,
-    FindingKind.CONDITION_DRIFT,
-    FindingKind.RESOURCE_DRIFT,
-    FindingKind.BOUNDARY_DRIFT,
-    FindingKind.UNREADABLE,
-    FindingKind.UNKNOWN_ACTION,
-    FindingKind.RESTRUCTURED,
-]
 
 
 def compare(
@@ -129,9 +111,11 @@ def _pairing(pair: RolePair) -> RolePairing:
     )
 
 
-def _order(finding: Finding) -> tuple[int, int, str, str, str]:
+def _order(finding: Finding) -> tuple[int, str, int, str, str]:
+    # Grouped by severity, then by role, so a role's findings of one severity stand together.
     policy = finding.policy.name if finding.policy else ""
-    return (-finding.severity.rank, _KIND_ORDER.index(finding.kind), finding.role, policy, finding.title)
+    severity, kind = finding.urgency
+    return (severity, finding.role, kind, policy, finding.title)
 
 
 def _summary(findings: list[Finding], pairs: list[RolePair]) -> Summary:

@@ -203,3 +203,13 @@ def test_ambiguous_pairing_exits_2_listing_the_candidates(tmp_path: Path, monkey
     line = _one_error_line(capsys)
     assert "ambiguous role pairing" in line and "dev: api-DEV, api-dev" in line and "roles.map" in line
     assert not (tmp_path / "out").exists()
+
+
+def test_markdown_over_the_size_limit_keeps_the_tables_and_points_to_the_html(demo: Path):
+    (demo / "small.yaml").write_text((demo / "config.yaml").read_text() + "report:\n  markdown_limit_kb: 16\n")
+    main(["compare", "prod", "dev", "-c", "small.yaml", "-o", "out"])
+    markdown = (demo / "out" / "report.md").read_text()
+    assert len(markdown.encode()) <= 16 * 1024
+    assert "Per-finding detail (policy JSON, fixes, explanations) is in **report.html**" in markdown
+    assert "| [1](#" in markdown and "## How roles were paired" in markdown
+    assert "put-role-policy" in (demo / "out" / "report.html").read_text()

@@ -62,6 +62,24 @@ class PolicyRef(Frozen):
     arn: str | None = None
 
 
+# Within one severity, what breaks the target comes first, then what widens it, then the rest.
+KIND_PRIORITY = [
+    FindingKind.POLICY_MISSING,
+    FindingKind.PERMISSIONS_MISSING,
+    FindingKind.ROLE_MISSING,
+    FindingKind.TRUST_DRIFT,
+    FindingKind.PERMISSIONS_EXTRA,
+    FindingKind.POLICY_EXTRA,
+    FindingKind.ROLE_EXTRA,
+    FindingKind.CONDITION_DRIFT,
+    FindingKind.RESOURCE_DRIFT,
+    FindingKind.BOUNDARY_DRIFT,
+    FindingKind.UNREADABLE,
+    FindingKind.UNKNOWN_ACTION,
+    FindingKind.RESTRUCTURED,
+]
+
+
 class GrantGroup(Frozen):
     """Grants that share a resource, conditions and source statement: the provenance of a finding."""
 
@@ -142,6 +160,11 @@ class Finding(Frozen):
     def waived(self) -> bool:
         """True if an unexpired waiver covers this finding: it is shown but does not count."""
         return self.waiver is not None and not self.waiver.expired
+
+    @property
+    def urgency(self) -> tuple[int, int]:
+        """Sort key, most urgent first: severity, then what breaks the target before what widens it."""
+        return (-self.severity.rank, KIND_PRIORITY.index(self.kind))
 
     @property
     def role(self) -> str:

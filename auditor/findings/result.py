@@ -75,8 +75,8 @@ class AuditResult(Frozen):
 
     @property
     def worst(self) -> Finding | None:
-        """The most severe unwaived finding (findings are sorted worst first)."""
-        return next((finding for finding in self.findings if not finding.waived), None)
+        """The most urgent unwaived finding: the report's headline."""
+        return min((f for f in self.findings if not f.waived), key=lambda f: f.urgency, default=None)
 
 
 class AuditRun(Frozen):

@@ -10,20 +10,22 @@ from auditor.errors import ReportError
 from auditor.findings import AuditResult, AuditRun
 from auditor.report.html import render_html
 from auditor.report.json import render_json
-from auditor.report.markdown import render_markdown
+from auditor.report.markdown import DEFAULT_LIMIT, render_markdown
 
 RENDERERS = {"md": render_markdown, "html": render_html, "json": render_json}
 FORMATS = tuple(RENDERERS)
 
 
-def render(result: AuditResult | AuditRun, formats: Iterable[str]) -> dict[str, str]:
+def render(
+    result: AuditResult | AuditRun, formats: Iterable[str], markdown_limit: int = DEFAULT_LIMIT
+) -> dict[str, str]:
     """File name -> content for each requested format; nothing is written."""
     run = as_run(result)
     rendered = {}
     for fmt in formats:
         if fmt not in RENDERERS:
             raise ReportError(f"unknown report format {fmt!r}; choose from {', '.join(FORMATS)}")
-        rendered[f"report.{fmt}"] = RENDERERS[fmt](run)
+        rendered[f"report.{fmt}"] = render_markdown(run, markdown_limit) if fmt == "md" else RENDERERS[fmt](run)
     return rendered
 
 

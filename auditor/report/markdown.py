@@ -47,6 +47,15 @@ def _environment() -> Environment:
     return env
 
 
-def render_markdown(run: AuditRun) -> str:
-    """The Markdown report: one comparison, or a section per target."""
-    return _environment().get_template("report.md.j2").render(run=build_run_view(run))
+DEFAULT_LIMIT = 512 * 1024
+
+
+def render_markdown(run: AuditRun, limit: int = DEFAULT_LIMIT) -> str:
+    """The Markdown report: one comparison, or a section per target; compact above `limit` bytes."""
+    template = _environment().get_template("report.md.j2")
+    view = build_run_view(run)
+    full = template.render(run=view, compact=False, full_size=0, limit=limit)
+    size = len(full.encode("utf-8"))
+    if size <= limit:
+        return full
+    return template.render(run=view, compact=True, full_size=size, limit=limit)

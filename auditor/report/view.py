@@ -110,7 +110,7 @@ def build_view(result: AuditResult, anchor_prefix: str = "") -> ReportView:
         groups=[group for group in groups if group.items],
         items=items,
         counts=counts,
-        headline=next((item for item in items if not item.finding.waived), None),
+        headline=next((item for item in items if item.finding is result.worst), None),
         waived=[item for item in items if item.finding.waived],
     )
 
