@@ -8,7 +8,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from auditor.findings import AuditResult, AuditRun, Finding, Severity
-from auditor.findings.model import GrantGroup, ServiceGroup
+from auditor.findings.model import KIND_PRIORITY, FindingKind, GrantGroup, ServiceGroup
 from auditor.findings.remediation import action_count
 
 GRANT_ACTIONS_SHOWN = 8
@@ -64,6 +64,14 @@ class SeverityGroup:
     icon: str
     items: list[FindingView] = field(default_factory=list)
 
+    @property
+    def roles(self) -> list[tuple[str, list[FindingView]]]:
+        """The group's findings by role, in report order."""
+        by_role: dict[str, list[FindingView]] = {}
+        for item in self.items:
+            by_role.setdefault(item.finding.role, []).append(item)
+        return list(by_role.items())
+
 
 @dataclass(frozen=True)
 class ReportView:
@@ -88,6 +96,18 @@ class RunView:
     def single(self) -> bool:
         """True when the run compares one target: the report is that comparison alone."""
         return len(self.views) == 1
+
+    @property
+    def severities(self) -> list[Severity]:
+        """Severities present in the run, worst first (the filter's choices)."""
+        present = {item.finding.severity for view in self.views for item in view.items}
+        return [severity for severity in Severity if severity in present]
+
+    @property
+    def kinds(self) -> list[FindingKind]:
+        """Finding kinds present in the run, most urgent first (the filter's choices)."""
+        present = {item.finding.kind for view in self.views for item in view.items}
+        return [kind for kind in KIND_PRIORITY if kind in present]
 
 
 def build_run_view(run: AuditRun) -> RunView:
