@@ -1,0 +1,145 @@
+"""The HTML report in a real browser: headless Chromium driven by Playwright, nothing leaving the page."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from auditor import load_config
+from auditor.config import Config
+from auditor.normalize import normalize_account
+from auditor.pipeline import compare, compare_accounts
+from auditor.report import render
+from bench.synth import accounts
+from tests.conftest import REPO
+
+CLOCK = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+# Chromium as root, offline: no sandbox, and none of the background calls home this machine refuses.
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def _chromium() -> str | None:
+    return os.environ.get("AUDITOR_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    executable = _chromium()
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        executable = None
+    if executable is None:
+        reason = "no Chromium or Playwright here (install Debian's chromium and the test extras)"
+        if os.environ.get("CI"):
+            pytest.fail(f"{reason}; CI must run the browser test")
+        pytest.skip(reason)
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=executable, args=ARGS)
+        yield launched
+        launched.close()
+
+
+def _page(browser: Any, path: Path) -> tuple[Any, list[str]]:
+    page = browser.new_page(viewport={"width": 1280, "height": 1800})
+    outside: list[str] = []
+    page.on("request", lambda request: outside.append(request.url) if not request.url.startswith("file:") else None)
+    page.goto(path.as_uri(), wait_until="load")
+    return page, outside
+
+
+@pytest.fixture(scope="module")
+def demo_html(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    result = compare(load_config(REPO / "config.yaml"), "prod", "dev", now=CLOCK)
+    path = tmp_path_factory.mktemp("html") / "report.html"
+    path.write_text(render(result, ["html"])["report.html"], encoding="utf-8")
+    return path
+
+
+def test_summary_counts_are_shown(browser: Any, demo_html: Path):
+    page, _ = _page(browser, demo_html)
+    assert page.inner_text(".count-critical strong") == "2"
+    assert page.inner_text(".count-high strong") == "3"
+    assert page.inner_text(".count-medium strong") == "2"
+
+
+def test_severity_filter_hides_rows_and_sections(browser: Any, demo_html: Path):
+    page, _ = _page(browser, demo_html)
+    assert page.locator("tr[data-severity=high]").first.is_visible()
+    page.uncheck("#filters input[name=severity][value=high]")
+    assert not page.locator("tr[data-severity=high]").first.is_visible()
+    assert not page.locator("details.finding[data-severity=high]").first.is_visible()
+    assert page.locator("tr[data-severity=critical]").first.is_visible()
+
+
+def test_kind_filter_hides_other_kinds(browser: Any, demo_html: Path):
+    page, _ = _page(browser, demo_html)
+    page.uncheck("#filters input[name=kind][value=policy_missing]")
+    assert not page.locator("tr[data-kind=policy_missing]").first.is_visible()
+    assert page.locator("tr[data-kind=trust_drift]").first.is_visible()
+
+
+def test_no_request_leaves_the_page_and_a_screenshot_shows_it(browser: Any, demo_html: Path, tmp_path: Path):
+    page, outside = _page(browser, demo_html)
+    page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
+    assert outside == []
+    assert (tmp_path / "report.png").stat().st_size > 10_000
+
+
+def test_copy_buttons_are_added_and_filters_shown_only_with_scripts(browser: Any, demo_html: Path):
+    page, _ = _page(browser, demo_html)
+    assert page.locator("button.copy").count() == page.locator("pre").count() > 0
+    assert page.is_visible("#filters")
+    static = browser.new_context(java_script_enabled=False).new_page()
+    static.goto(demo_html.as_uri())
+    assert not static.is_visible("#filters") and static.locator("button.copy").count() == 0
+    assert static.locator("tr[data-severity=high]").first.is_visible()  # everything readable without scripts
+
+
+def test_hostile_names_stay_inert(browser: Any, tmp_path: Path):
+    text = (REPO / "config.yaml").read_text().replace("  dev:\n", "  '</script><img src=x onerror=alert(1)>':\n")
+    text = text.replace("baselines/demo/", str(REPO / "baselines" / "demo") + "/")
+    (tmp_path / "c.yaml").write_text(text)
+    result = compare(load_config(tmp_path / "c.yaml"), "prod", "</script><img src=x onerror=alert(1)>", now=CLOCK)
+    path = tmp_path / "report.html"
+    path.write_text(render(result, ["html"])["report.html"], encoding="utf-8")
+    page, outside = _page(browser, path)
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: dialogs.append(dialog.message))
+    page.reload()
+    assert page.locator("img").count() == 0 and dialogs == [] and outside == []
+
+
+def test_a_5000_role_report_opens_quickly_and_its_markdown_stays_under_the_limit(browser: Any, tmp_path: Path):
+    prod, dev, _ = accounts(5000)
+    result = compare_accounts(
+        normalize_account(prod, "prod", "prod"),
+        normalize_account(dev, "dev", "dev"),
+        Config(accounts={"prod": {}, "dev": {}}),
+        CLOCK,
+    )
+    rendered = render(result, ["html", "md"])
+    path = tmp_path / "report.html"
+    path.write_text(rendered["report.html"], encoding="utf-8")
+    started = time.perf_counter()
+    page, outside = _page(browser, path)
+    opened = time.perf_counter() - started
+    assert page.locator("details.finding").count() == len(result.findings) > 100
+    assert opened < 10, f"opened in {opened:.1f} s"
+    assert outside == []
+    assert len(rendered["report.md"].encode()) <= 512 * 1024
