@@ -6,10 +6,12 @@ import base64
 import hashlib
 import json
 import re
+import shlex
 import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
+import hcl2
 import pytest
 import yaml
 
@@ -66,13 +68,20 @@ def test_json_report_follows_the_contract(demo: Path):
     assert next(f for f in report["findings"] if f["kind"] == "role_missing")["target_role"] is None
 
 
-def test_every_generated_json_and_yaml_block_parses(demo: Path):
+def test_every_code_block_in_the_markdown_parses(demo: Path):
     main(["compare", "prod", "dev", "-o", "out", "-f", "md"])
     markdown = (demo / "out" / "report.md").read_text()
-    blocks = re.findall(r"^```(json|yaml)\n(.*?)^```$", markdown, flags=re.M | re.S)
-    assert blocks
+    blocks = re.findall(r"^```(\w+)\n(.*?)^```$", markdown, flags=re.M | re.S)
+    parsers = {"json": json.loads, "yaml": yaml.safe_load, "hcl": hcl2.loads, "bash": _shell}
+    assert {language for language, _ in blocks} == set(parsers)
     for language, body in blocks:
-        json.loads(body) if language == "json" else yaml.safe_load(body)
+        parsers[language](body)
+
+
+def _shell(script: str) -> None:
+    without_heredocs = re.sub(r"<<'(\w+)'\n.*?\n\1$", "", script, flags=re.S | re.M)
+    for line in without_heredocs.replace("\\\n", " ").splitlines():
+        shlex.split(line, comments=True)
 
 
 def test_html_report_is_self_contained_and_escaped(demo: Path):
