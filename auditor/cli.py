@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 import sys
 import traceback
 from collections.abc import Sequence
@@ -12,11 +11,13 @@ from pathlib import Path
 
 import click
 
-from auditor.config import load_config
+from auditor.audit import comparison_folder, run_audits, safe_name
+from auditor.config import Config, load_config
 from auditor.errors import AuditorError, SourceError
 from auditor.findings import AuditRun, Severity
 from auditor.pipeline import compare_many
-from auditor.report import FORMATS, render, write_reports
+from auditor.report import DEFAULT_FORMATS, FORMATS, RenderOptions, render, write_files, write_reports
+from auditor.report.run_summary import render_index, render_summary
 from auditor.sources import ManagedPolicyCache, collect, write_snapshot
 
 EXIT_CLEAN, EXIT_DRIFT, EXIT_USAGE, EXIT_UNREADABLE, EXIT_INTERNAL = 0, 1, 2, 3, 4
@@ -51,9 +52,9 @@ def cli() -> None:
     "-f",
     "--format",
     "formats",
-    default=",".join(FORMATS),
+    default=",".join(DEFAULT_FORMATS),
     show_default=True,
-    help="Comma-separated report formats: md, html, json.",
+    help=f"Comma-separated report formats: {', '.join(FORMATS)}.",
 )
 @click.option(
     "-o",
@@ -92,14 +93,81 @@ def compare_command(
     baseline, targets = _baseline_and_targets(accounts, config.baseline)
     now = datetime.now(UTC).replace(microsecond=0)
     run = compare_many(config, baseline, targets, now=now, only=role_globs)
-    formats_wanted = [fmt.strip() for fmt in formats.split(",") if fmt.strip()]
-    rendered = render(run, formats_wanted, markdown_limit=config.report.markdown_limit_kb * 1024)
-    names = "-".join(_slug(target) for target in targets)
-    directory = out_dir or Path("reports") / f"{now:%Y-%m-%d}-{_slug(baseline)}-vs-{names}"
-    paths = write_reports(rendered, directory)
     threshold = Severity(fail_on)
+    options = RenderOptions(config.report.markdown_limit_kb * 1024, threshold, _location(config_path, config, baseline))
+    rendered = render(run, _formats(formats), options)
+    names = "-".join(safe_name(target) for target in targets)
+    directory = out_dir or Path("reports") / f"{now:%Y-%m-%d}-{safe_name(baseline)}-vs-{names}"
+    paths = write_reports(rendered, directory)
     _print_summary(run, paths, threshold)
     return EXIT_DRIFT if run.at_or_above(threshold) else EXIT_CLEAN
+
+
+@cli.command("audit")
+@_config_option
+@click.option(
+    "-o",
+    "--out",
+    "reports",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("reports"),
+    show_default=True,
+    help="Reports folder: the run goes to <folder>/<UTC date>/, compared with the latest earlier run there.",
+)
+@click.option(
+    "-f",
+    "--format",
+    "formats",
+    default=",".join(DEFAULT_FORMATS),
+    show_default=True,
+    help=f"Comma-separated report formats per comparison: {', '.join(FORMATS)}.",
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(SEVERITIES),
+    default="high",
+    show_default=True,
+    help="Exit 1 if any unwaived finding is at or above this severity.",
+)
+@click.option(
+    "--fail-on-new",
+    type=click.Choice(SEVERITIES),
+    default=None,
+    help="Exit 1 only for findings new since the previous run at or above this severity.",
+)
+@click.option("--now", "now_text", hidden=True, help="The run's UTC time (ISO 8601), for reproducible runs.")
+def audit_command(
+    config_path: Path, reports: Path, formats: str, fail_on: str, fail_on_new: str | None, now_text: str | None
+) -> int:
+    """Run every comparison in the config's `audits`, as a scheduled job does.
+
+    Writes <out>/<date>/<baseline>-vs-<target>/report.*, index.md, index.html and summary.md (a ticket
+    body, new findings first), and points <out>/latest at the run.
+    """
+    config = load_config(config_path)
+    now = _now(now_text)
+    outcome = run_audits(config, reports, now)
+    threshold = Severity(fail_on)
+    folder = reports / outcome.run_date.isoformat()
+    files: dict[Path, str] = {}
+    for run in outcome.runs:
+        options = RenderOptions(
+            config.report.markdown_limit_kb * 1024, threshold, _location(config_path, config, run.baseline.name)
+        )
+        for result in run.comparisons:
+            for name, text in render(result, _formats(formats), options).items():
+                files[folder / comparison_folder(result) / name] = text
+    for name, text in render_index(outcome.runs, outcome.run_date, comparison_folder).items():
+        files[folder / name] = text
+    files[folder / "summary.md"] = render_summary(outcome.runs, outcome.run_date, outcome.previous, comparison_folder)
+    written = write_files(files)
+    write_files({reports / "latest": outcome.run_date.isoformat() + "\n"})
+    for run in outcome.runs:
+        _print_summary(run, [], threshold)
+    click.echo(f"summary: {folder / 'summary.md'} ({len(written)} files written)")
+    if fail_on_new is not None:
+        return EXIT_DRIFT if any(run.new_at_or_above(Severity(fail_on_new)) for run in outcome.runs) else EXIT_CLEAN
+    return EXIT_DRIFT if any(run.at_or_above(threshold) for run in outcome.runs) else EXIT_CLEAN
 
 
 @cli.command("snapshot")
@@ -112,14 +180,30 @@ def compare_command(
     type=click.Path(path_type=Path, dir_okay=False),
     help="Snapshot file. Default: baselines/ACCOUNT.json",
 )
-def snapshot_command(account: str, config_path: Path, out_file: Path | None) -> int:
-    """Write ACCOUNT's roles to a sorted, git-diffable snapshot file (written atomically)."""
+@click.option("--update-baseline", is_flag=True, help="Replace the snapshot file if it exists (a committed baseline).")
+def snapshot_command(account: str, config_path: Path, out_file: Path | None, update_baseline: bool) -> int:
+    """Write ACCOUNT's roles to a sorted, git-diffable snapshot file (written atomically).
+
+    An existing file is replaced only with --update-baseline, so a baseline changes only on purpose.
+    """
     config = load_config(config_path)
+    path = out_file or Path("baselines") / f"{safe_name(account)}.json"
+    if path.exists() and not update_baseline:
+        raise click.UsageError(f"{path} exists; pass --update-baseline to replace it")
     snapshot = collect(config.account(account), ManagedPolicyCache(), datetime.now(UTC).replace(microsecond=0))
-    path = out_file or Path("baselines") / f"{_slug(account)}.json"
     write_snapshot(snapshot, path)
     click.echo(f"{account} ({snapshot.account_id}): {len(snapshot.roles)} roles written to {path}")
     return EXIT_CLEAN
+
+
+def _now(text: str | None) -> datetime:
+    if text is None:
+        return datetime.now(UTC).replace(microsecond=0)
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        raise click.UsageError(f"--now: not an ISO 8601 time: {text!r}") from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -177,9 +261,18 @@ def _print_summary(run: AuditRun, paths: list[Path], threshold: Severity) -> Non
         click.echo(f"report: {path}")
 
 
-def _slug(name: str) -> str:
-    # Account names come from the config; keep them from steering files outside the reports folder.
-    return re.sub(r"[^A-Za-z0-9_-]+", "-", name).strip("-") or "account"
+def _formats(text: str) -> list[str]:
+    return [fmt.strip() for fmt in text.split(",") if fmt.strip()]
+
+
+def _location(config_path: Path, config: Config, baseline: str) -> str:
+    # SARIF results point at the file that defines the baseline: its snapshot, or the config itself.
+    snapshot = config.accounts[baseline].snapshot if baseline in config.accounts else None
+    path = snapshot or config_path
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
 
 
 def run() -> None:

@@ -67,6 +67,13 @@ class RolesConfig(Frozen):
     """Tag keys whose values together pair roles that no name rule pairs."""
 
 
+class AuditSpec(Frozen):
+    """One comparison a scheduled audit runs: a baseline and its targets."""
+
+    baseline: str
+    targets: list[str] = Field(min_length=1)
+
+
 class ReportConfig(Frozen):
     """How reports are written."""
 
@@ -83,11 +90,18 @@ class Config(Frozen):
     waivers: Path | None = None
     """Waivers file; default: waivers.yaml beside the config, if it exists."""
     report: ReportConfig = ReportConfig()
+    audits: list[AuditSpec] = Field(default_factory=list)
+    """What `auditor audit` runs: `[{baseline: prod, targets: [dev, staging]}]`."""
 
     @model_validator(mode="after")
-    def _baseline_is_an_account(self) -> Config:
+    def _accounts_named_exist(self) -> Config:
+        known = ", ".join(self.accounts)
         if self.baseline is not None and self.baseline not in self.accounts:
-            raise ValueError(f"baseline {self.baseline!r} is not one of the accounts ({', '.join(self.accounts)})")
+            raise ValueError(f"baseline {self.baseline!r} is not one of the accounts ({known})")
+        for index, audit in enumerate(self.audits):
+            for name in (audit.baseline, *audit.targets):
+                if name not in self.accounts:
+                    raise ValueError(f"audits[{index}] names {name!r}, which is not one of the accounts ({known})")
         return self
 
     def account(self, name: str) -> ResolvedAccount:

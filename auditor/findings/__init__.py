@@ -1,7 +1,15 @@
 """Findings: kinds, severity, facts and remediation, built from role pairs and their changes."""
 
 from auditor.findings.classify import classify
-from auditor.findings.model import Finding, FindingKind, PolicyRef, Remediation, Severity, WaiverMark
+from auditor.findings.model import (
+    Finding,
+    FindingHistory,
+    FindingKind,
+    PolicyRef,
+    Remediation,
+    Severity,
+    WaiverMark,
+)
 from auditor.findings.result import AccountRef, AuditResult, AuditRun, RolePairing, Stats, Summary
 from auditor.findings.sides import Sides
 
@@ -10,6 +18,7 @@ __all__ = [
     "AuditResult",
     "AuditRun",
     "Finding",
+    "FindingHistory",
     "FindingKind",
     "PolicyRef",
     "Remediation",

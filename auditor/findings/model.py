@@ -127,9 +127,18 @@ class WaiverMark(Frozen):
     expired: bool
 
 
+class FindingHistory(Frozen):
+    """Where a finding stands against the previous run of the same audit."""
+
+    status: Literal["new", "persisting"]
+    first_seen: date
+
+
 class Finding(Frozen):
     """One difference between a baseline role and its target counterpart."""
 
+    fingerprint: str = ""
+    """Stable across runs: kind, env-neutral role, policy, actions and details; not titles or counts."""
     kind: FindingKind
     severity: Severity
     baseline_role: str | None
@@ -155,6 +164,8 @@ class Finding(Frozen):
     remediation: Remediation = Remediation()
     waiver: WaiverMark | None = None
     """Set when a waiver covers this finding; an expired waiver no longer waives it."""
+    history: FindingHistory | None = None
+    """Set by a scheduled audit that has a previous run to compare with."""
 
     @property
     def waived(self) -> bool:

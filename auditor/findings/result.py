@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from pydantic import Field
 
@@ -68,6 +68,14 @@ class AuditResult(Frozen):
     pairs: list[RolePairing] = Field(default_factory=list)
     stale_waivers: list[WaiverMark] = Field(default_factory=list)
     stats: Stats = Stats()
+    previous_run: date | None = None
+    """The date of the run this one was compared with (scheduled audits)."""
+    resolved: list[Finding] = Field(default_factory=list)
+    """Findings of the previous run that are gone in this one."""
+
+    def new_at_or_above(self, threshold: Severity) -> list[Finding]:
+        """Unwaived findings at `threshold` or worse that the previous run did not have: --fail-on-new."""
+        return [f for f in self.at_or_above(threshold) if f.history is not None and f.history.status == "new"]
 
     def at_or_above(self, threshold: Severity) -> list[Finding]:
         """Unwaived findings at `threshold` or worse: what --fail-on counts."""
@@ -92,3 +100,7 @@ class AuditRun(Frozen):
     def at_or_above(self, threshold: Severity) -> list[Finding]:
         """Unwaived findings at `threshold` or worse, in every comparison."""
         return [finding for result in self.comparisons for finding in result.at_or_above(threshold)]
+
+    def new_at_or_above(self, threshold: Severity) -> list[Finding]:
+        """Unwaived new findings at `threshold` or worse, in every comparison."""
+        return [finding for result in self.comparisons for finding in result.new_at_or_above(threshold)]

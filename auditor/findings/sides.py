@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -71,6 +73,20 @@ class Sides:
         """What a baseline role or ARN is called in the target."""
         return self.target_context.from_placeholders(self.base_context.to_placeholders(baseline_name))
 
+    def fingerprint(self, kind: FindingKind, actions: list[str], facts: dict[str, Any]) -> str:
+        """A finding's identity across runs: kind, env-neutral role, policy, actions and details."""
+        base, target = facts.get("baseline_role"), facts.get("target_role")
+        role = self.base_context.to_placeholders(base) if base else self.target_context.to_placeholders(target or "")
+        policy = facts.get("policy")
+        identity = [
+            kind.value,
+            role,
+            policy.name if policy else "",
+            [a.casefold() for a in actions],
+            sorted(facts.get("details", [])),
+        ]
+        return hashlib.sha256(json.dumps(identity).encode("utf-8")).hexdigest()[:20]
+
     def impact(self, kind: FindingKind) -> str:
         """The why-this-matters sentence for a kind, with the account names filled in."""
         return _IMPACT[kind].format(baseline=self.baseline.name, target=self.target.name)
@@ -84,6 +100,7 @@ def make_finding(
     for key in ("expected_document", "actual_document"):
         facts[key] = remediation.conventional_order(facts.get(key))
     return Finding(
+        fingerprint=sides.fingerprint(kind, names, facts),
         kind=kind,
         severity=severity,
         actions=names,

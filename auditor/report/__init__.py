@@ -2,30 +2,54 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 from auditor.atomic_write import write_text_atomic
 from auditor.errors import ReportError
-from auditor.findings import AuditResult, AuditRun
+from auditor.findings import AuditResult, AuditRun, Severity
 from auditor.report.html import render_html
 from auditor.report.json import render_json
+from auditor.report.junit import render_junit
 from auditor.report.markdown import DEFAULT_LIMIT, render_markdown
+from auditor.report.sarif import render_sarif
 
-RENDERERS = {"md": render_markdown, "html": render_html, "json": render_json}
+
+@dataclass(frozen=True)
+class RenderOptions:
+    """What some formats need beyond the result."""
+
+    markdown_limit: int = DEFAULT_LIMIT
+    fail_on: Severity = Severity.HIGH
+    """JUnit: findings at or above this severity fail their testcase."""
+    location: str = "config.yaml"
+    """SARIF: the file results point at (the config or the baseline snapshot)."""
+
+
+RENDERERS: dict[str, tuple[str, Callable[[AuditRun, RenderOptions], str]]] = {
+    "md": ("report.md", lambda run, o: render_markdown(run, o.markdown_limit)),
+    "html": ("report.html", lambda run, o: render_html(run)),
+    "json": ("report.json", lambda run, o: render_json(run)),
+    "sarif": ("report.sarif", lambda run, o: render_sarif(run, o.location)),
+    "junit": ("report.junit.xml", lambda run, o: render_junit(run, o.fail_on)),
+}
 FORMATS = tuple(RENDERERS)
+DEFAULT_FORMATS = ("md", "html", "json")
 
 
 def render(
-    result: AuditResult | AuditRun, formats: Iterable[str], markdown_limit: int = DEFAULT_LIMIT
+    result: AuditResult | AuditRun, formats: Iterable[str], options: RenderOptions | None = None
 ) -> dict[str, str]:
     """File name -> content for each requested format; nothing is written."""
     run = as_run(result)
+    options = options or RenderOptions()
     rendered = {}
     for fmt in formats:
         if fmt not in RENDERERS:
             raise ReportError(f"unknown report format {fmt!r}; choose from {', '.join(FORMATS)}")
-        rendered[f"report.{fmt}"] = render_markdown(run, markdown_limit) if fmt == "md" else RENDERERS[fmt](run)
+        name, renderer = RENDERERS[fmt]
+        rendered[name] = renderer(run, options)
     return rendered
 
 
@@ -44,15 +68,29 @@ def as_run(result: AuditResult | AuditRun) -> AuditRun:
 
 def write_reports(rendered: dict[str, str], out_dir: Path) -> list[Path]:
     """Write rendered reports into `out_dir`, each file replaced atomically (all rendering is done first)."""
-    paths = []
-    try:
-        for name, text in rendered.items():
-            path = out_dir / name
+    return write_files({out_dir / name: text for name, text in rendered.items()})
+
+
+def write_files(files: dict[Path, str]) -> list[Path]:
+    """Write each file atomically; ReportError names the file that could not be written."""
+    for path, text in files.items():
+        try:
             write_text_atomic(path, text)
-            paths.append(path)
-    except OSError as exc:
-        raise ReportError(f"{out_dir}: cannot write report: {exc.strerror or exc}") from None
-    return paths
+        except OSError as exc:
+            raise ReportError(f"{path}: cannot write: {exc.strerror or exc}") from None
+    return list(files)
 
 
-__all__ = ["FORMATS", "render", "render_html", "render_json", "render_markdown", "write_reports"]
+__all__ = [
+    "DEFAULT_FORMATS",
+    "FORMATS",
+    "RenderOptions",
+    "render",
+    "render_html",
+    "render_json",
+    "render_junit",
+    "render_markdown",
+    "render_sarif",
+    "write_files",
+    "write_reports",
+]

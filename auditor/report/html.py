@@ -12,7 +12,8 @@ from auditor.findings import AuditRun
 from auditor.report.view import build_run_view
 
 
-def _environment() -> Environment:
+def html_environment() -> Environment:
+    """Jinja for HTML: autoescaped."""
     return Environment(
         loader=PackageLoader("auditor.report", "templates"),
         autoescape=select_autoescape(enabled_extensions=("html", "j2"), default=True),
@@ -27,7 +28,7 @@ SCRIPT = "report.js"
 
 def render_html(run: AuditRun) -> str:
     """The HTML report: one comparison, or a section per target; readable with scripts off."""
-    env = _environment()
+    env = html_environment()
     script = env.loader.get_source(env, SCRIPT)[0]  # type: ignore[union-attr]
     # The page allows exactly this script (CSP hash), nothing else: no data ever goes into it.
     digest = base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode("ascii")

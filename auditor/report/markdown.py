@@ -34,7 +34,8 @@ def fence(value: object, language: str = "") -> str:
     return f"{ticks}{language}\n{text}\n{ticks}"
 
 
-def _environment() -> Environment:
+def markdown_environment() -> Environment:
+    """Jinja for Markdown: no HTML autoescaping; the cell, code and fence filters escape per context."""
     env = Environment(
         loader=PackageLoader("auditor.report", "templates"),
         autoescape=False,  # Markdown, not HTML: escaping is done by the filters above, per context.
@@ -52,7 +53,7 @@ DEFAULT_LIMIT = 512 * 1024
 
 def render_markdown(run: AuditRun, limit: int = DEFAULT_LIMIT) -> str:
     """The Markdown report: one comparison, or a section per target; compact above `limit` bytes."""
-    template = _environment().get_template("report.md.j2")
+    template = markdown_environment().get_template("report.md.j2")
     view = build_run_view(run)
     full = template.render(run=view, compact=False, full_size=0, limit=limit)
     size = len(full.encode("utf-8"))

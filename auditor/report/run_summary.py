@@ -1,0 +1,91 @@
+"""A scheduled run's summary.md (a ticket body: short, new findings first) and its index pages."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+from auditor.findings import AuditResult, AuditRun, Finding, Severity
+from auditor.report.html import html_environment
+from auditor.report.markdown import markdown_environment
+from auditor.report.view import build_view
+
+SUMMARY_LIMIT = 58 * 1024
+"""Ticket systems cap bodies around 64 KB; the summary stays below with room for a title."""
+
+
+@dataclass(frozen=True)
+class Line:
+    """One finding in the summary, with a link into its comparison's report."""
+
+    finding: Finding
+    comparison: str
+    link: str
+
+
+@dataclass(frozen=True)
+class Row:
+    """One comparison's counts."""
+
+    result: AuditResult
+    folder: str
+    new: int
+    persisting: int
+
+    @property
+    def counts(self) -> list[tuple[Severity, int]]:
+        """Unwaived findings per severity."""
+        return [(severity, self.result.summary.count(severity)) for severity in Severity]
+
+
+def render_summary(
+    runs: list[AuditRun], run_date: date, previous: date | None, folder_of: Callable[[AuditResult], str]
+) -> str:
+    """summary.md: counts per comparison, new findings first with links, then resolved; under 58 KB."""
+    rows, new, resolved = _collect(runs, folder_of)
+    template = markdown_environment().get_template("summary.md.j2")
+    shown_new, shown_resolved = len(new), len(resolved)
+    while True:
+        text = template.render(
+            rows=rows,
+            run_date=run_date,
+            previous=previous,
+            new=new[:shown_new],
+            resolved=resolved[:shown_resolved],
+            more_new=len(new) - shown_new,
+            more_resolved=len(resolved) - shown_resolved,
+        )
+        if len(text.encode("utf-8")) <= SUMMARY_LIMIT or (shown_new == 0 and shown_resolved == 0):
+            return text
+        # Resolved findings give way first, then the least severe new ones (the lists are sorted worst first).
+        if shown_resolved:
+            shown_resolved //= 2
+        else:
+            shown_new = shown_new * 3 // 4
+
+
+def render_index(runs: list[AuditRun], run_date: date, folder_of: Callable[[AuditResult], str]) -> dict[str, str]:
+    """index.md and index.html: every comparison of the run with its counts and report links."""
+    rows, _, _ = _collect(runs, folder_of)
+    return {
+        "index.md": markdown_environment().get_template("index.md.j2").render(rows=rows, run_date=run_date),
+        "index.html": html_environment().get_template("index.html.j2").render(rows=rows, run_date=run_date),
+    }
+
+
+def _collect(runs: list[AuditRun], folder_of: Callable[[AuditResult], str]) -> tuple[list[Row], list[Line], list[Line]]:
+    rows, new, resolved = [], [], []
+    for run in runs:
+        for result in run.comparisons:
+            folder = folder_of(result)
+            name = f"{result.baseline.name} vs {result.target.name}"
+            anchors = {item.finding.fingerprint: item.anchor for item in build_view(result).items}
+            fresh = [f for f in result.findings if not f.waived and f.history and f.history.status == "new"]
+            new += [Line(f, name, f"{folder}/report.md#{anchors[f.fingerprint]}") for f in fresh]
+            resolved += [Line(f, name, f"{folder}/report.md") for f in result.resolved]
+            counted = [f for f in result.findings if not f.waived]
+            rows.append(Row(result, folder, len(fresh), len(counted) - len(fresh)))
+    new.sort(key=lambda line: line.finding.urgency)
+    resolved.sort(key=lambda line: line.finding.urgency)
+    return rows, new, resolved
