@@ -9,7 +9,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from auditor.errors import ReportError
-from auditor.findings import AuditResult, FindingHistory
+from auditor.findings import AuditResult, Finding, FindingHistory
 
 _DATED = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -37,17 +37,28 @@ def load_result(path: Path) -> AuditResult | None:
 
 
 def mark(result: AuditResult, previous: AuditResult | None, previous_date: date | None, today: date) -> AuditResult:
-    """Mark each finding new or persisting (with its first-seen date) and list what was resolved."""
-    before = {finding.fingerprint: finding for finding in previous.findings} if previous else {}
-    marked = []
-    for finding in result.findings:
-        old = before.get(finding.fingerprint)
-        if old is None:
-            history = FindingHistory(status="new", first_seen=today)
-        else:
-            first = old.history.first_seen if old.history else (previous_date or today)
-            history = FindingHistory(status="persisting", first_seen=first)
-        marked.append(finding.model_copy(update={"history": history}))
-    seen = {finding.fingerprint for finding in result.findings}
-    resolved = [finding for fingerprint, finding in before.items() if fingerprint not in seen]
+    """Mark each finding new or persisting (with its first-seen date) and list what was resolved.
+
+    History follows grants, not findings: a finding that gained an action is `new` (naming the new
+    actions) and keeps the first-seen date of what it already had.
+    """
+    seen_since: dict[str, date] = {}
+    for finding in previous.findings if previous else []:
+        first = finding.history.first_seen if finding.history else (previous_date or today)
+        for unit in finding.units:
+            seen_since[unit] = min(first, seen_since.get(unit, first))
+    marked = [
+        finding.model_copy(update={"history": _history(finding, seen_since, today)}) for finding in result.findings
+    ]
+    current = {unit for finding in result.findings for unit in finding.units}
+    resolved = [f for f in (previous.findings if previous else []) if not current.intersection(f.units)]
     return result.model_copy(update={"findings": marked, "resolved": resolved, "previous_run": previous_date})
+
+
+def _history(finding: Finding, seen_since: dict[str, date], today: date) -> FindingHistory:
+    known = [seen_since[unit] for unit in finding.units if unit in seen_since]
+    fresh = [i for i, unit in enumerate(finding.units) if unit not in seen_since]
+    if not fresh:
+        return FindingHistory(status="persisting", first_seen=min(known))
+    grew = [finding.actions[i] for i in fresh] if known and len(finding.units) == len(finding.actions) else []
+    return FindingHistory(status="new", first_seen=min(known, default=today), new_actions=grew)

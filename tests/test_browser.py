@@ -112,7 +112,12 @@ def test_copy_buttons_are_added_and_filters_shown_only_with_scripts(browser: Any
 
 
 def test_hostile_names_stay_inert(browser: Any, tmp_path: Path):
-    text = (REPO / "config.yaml").read_text().replace("  dev:\n", "  '</script><img src=x onerror=alert(1)>':\n")
+    text = (
+        (REPO / "config.yaml")
+        .read_text()
+        .replace("  dev:\n", "  '</script><img src=x onerror=alert(1)>':\n")
+        .replace("[dev]", "[prod]")
+    )
     text = text.replace("baselines/demo/", str(REPO / "baselines" / "demo") + "/")
     (tmp_path / "c.yaml").write_text(text)
     result = compare(load_config(tmp_path / "c.yaml"), "prod", "</script><img src=x onerror=alert(1)>", now=CLOCK)

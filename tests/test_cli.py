@@ -85,7 +85,12 @@ def _shell(script: str) -> None:
 
 
 def test_html_report_is_self_contained_and_escaped(demo: Path):
-    config = (demo / "config.yaml").read_text().replace("  dev:\n", "  '<img src=x onerror=alert(1)>':\n")
+    config = (
+        (demo / "config.yaml")
+        .read_text()
+        .replace("  dev:\n", "  '<img src=x onerror=alert(1)>':\n")
+        .replace("[dev]", "[prod]")
+    )
     (demo / "evil.yaml").write_text(config)
     main(["compare", "prod", "<img src=x onerror=alert(1)>", "-c", "evil.yaml", "-o", "out", "-f", "html"])
     html = (demo / "out" / "report.html").read_text()

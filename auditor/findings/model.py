@@ -131,7 +131,11 @@ class FindingHistory(Frozen):
     """Where a finding stands against the previous run of the same audit."""
 
     status: Literal["new", "persisting"]
+    """`new` if any of its grants (units) was not in the previous run."""
     first_seen: date
+    """When the earliest of its grants was first reported."""
+    new_actions: list[str] = Field(default_factory=list)
+    """For a finding that grew: the actions the previous run did not report."""
 
 
 class Finding(Frozen):
@@ -139,6 +143,8 @@ class Finding(Frozen):
 
     fingerprint: str = ""
     """Stable across runs: kind, env-neutral role, policy, actions and details; not titles or counts."""
+    units: list[str] = Field(default_factory=list)
+    """One fingerprint per grant (kind, role, policy, action), so history follows grants, not groupings."""
     kind: FindingKind
     severity: Severity
     baseline_role: str | None

@@ -73,19 +73,15 @@ class Sides:
         """What a baseline role or ARN is called in the target."""
         return self.target_context.from_placeholders(self.base_context.to_placeholders(baseline_name))
 
-    def fingerprint(self, kind: FindingKind, actions: list[str], facts: dict[str, Any]) -> str:
-        """A finding's identity across runs: kind, env-neutral role, policy, actions and details."""
+    def fingerprints(self, kind: FindingKind, actions: list[str], facts: dict[str, Any]) -> tuple[str, list[str]]:
+        """A finding's identity across runs, and one per grant: kind, env-neutral role, policy, action."""
         base, target = facts.get("baseline_role"), facts.get("target_role")
         role = self.base_context.to_placeholders(base) if base else self.target_context.to_placeholders(target or "")
         policy = facts.get("policy")
-        identity = [
-            kind.value,
-            role,
-            policy.name if policy else "",
-            [a.casefold() for a in actions],
-            sorted(facts.get("details", [])),
-        ]
-        return hashlib.sha256(json.dumps(identity).encode("utf-8")).hexdigest()[:20]
+        head = [kind.value, role, policy.name if policy else ""]
+        whole = _digest([*head, [a.casefold() for a in actions], sorted(facts.get("details", []))], 20)
+        units = [_digest([*head, action.casefold()], 12) for action in actions] or [whole]
+        return whole, units
 
     def impact(self, kind: FindingKind) -> str:
         """The why-this-matters sentence for a kind, with the account names filled in."""
@@ -99,8 +95,10 @@ def make_finding(
     names = sorted({display_name(action) for action in actions}, key=str.casefold)
     for key in ("expected_document", "actual_document"):
         facts[key] = remediation.conventional_order(facts.get(key))
+    fingerprint, units = sides.fingerprints(kind, names, facts)
     return Finding(
-        fingerprint=sides.fingerprint(kind, names, facts),
+        fingerprint=fingerprint,
+        units=units,
         kind=kind,
         severity=severity,
         actions=names,
@@ -109,6 +107,10 @@ def make_finding(
         impact=sides.impact(kind),
         **facts,
     )
+
+
+def _digest(identity: list[Any], length: int) -> str:
+    return hashlib.sha256(json.dumps(identity).encode("utf-8")).hexdigest()[:length]
 
 
 def service_groups(actions: list[str]) -> list[ServiceGroup]:

