@@ -67,6 +67,13 @@ class RolesConfig(Frozen):
     """Tag keys whose values together pair roles that no name rule pairs."""
 
 
+class AwsConfig(Frozen):
+    """How the tool talks to AWS."""
+
+    max_attempts: int | None = Field(default=None, ge=1, le=50)
+    """Attempts per API call (adaptive retries on throttling); default AWS_MAX_ATTEMPTS, else 10."""
+
+
 class AuditSpec(Frozen):
     """One comparison a scheduled audit runs: a baseline and its targets."""
 
@@ -90,6 +97,7 @@ class Config(Frozen):
     waivers: Path | None = None
     """Waivers file; default: waivers.yaml beside the config, if it exists."""
     report: ReportConfig = ReportConfig()
+    aws: AwsConfig = AwsConfig()
     audits: list[AuditSpec] = Field(default_factory=list)
     """What `auditor audit` runs: `[{baseline: prod, targets: [dev, staging]}]`."""
 

@@ -18,6 +18,11 @@ class UsageError(AuditorError):
 class SourceError(AuditorError):
     """An account could not be read (credentials, STS, IAM API)."""
 
+    def __init__(self, message: str, fix: str = "") -> None:
+        super().__init__(message)
+        self.fix = fix
+        """What would let the auditor read it: an IAM statement as JSON, or a setting."""
+
 
 class AssumeRoleError(SourceError):
     """STS refused or failed to assume the configured role."""

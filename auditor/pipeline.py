@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from auditor.config import Config, ResolvedAccount
 from auditor.diff import diff_pair
-from auditor.errors import InputFormatError, SnapshotFormatError, UsageError
+from auditor.errors import InputFormatError, SnapshotFormatError, SourceError, UsageError
 from auditor.findings import (
     AccountRef,
     AuditResult,
@@ -18,6 +18,7 @@ from auditor.findings import (
     Sides,
     Stats,
     Summary,
+    UnreadableAccount,
     classify,
 )
 from auditor.iamdb import dataset_version
@@ -32,12 +33,20 @@ from auditor.waivers import Waiver, apply_waivers, load_waivers, stale
 def compare(
     config: Config, baseline: str, target: str, now: datetime | None = None, only: Iterable[str] = ()
 ) -> AuditResult:
-    """Compare one target with the baseline; the clock is injectable for tests."""
-    return compare_many(config, baseline, [target], now, only).comparisons[0]
+    """Compare one target with the baseline; the clock is injectable for tests. SourceError if unreadable."""
+    run = compare_many(config, baseline, [target], now, only)
+    if run.unreadable:
+        raise SourceError(run.unreadable[0].reason, run.unreadable[0].fix)
+    return run.comparisons[0]
 
 
 def compare_many(
-    config: Config, baseline: str, targets: Sequence[str], now: datetime | None = None, only: Iterable[str] = ()
+    config: Config,
+    baseline: str,
+    targets: Sequence[str],
+    now: datetime | None = None,
+    only: Iterable[str] = (),
+    collector: Collector | None = None,
 ) -> AuditRun:
     """Compare each target with the baseline, reading the baseline once; `only` narrows the roles (globs)."""
     if not targets:
@@ -45,12 +54,17 @@ def compare_many(
     now = now or datetime.now(UTC)
     waivers = load_waivers(config.waivers)
     accounts = [config.account(name) for name in (baseline, *targets)]  # unknown names fail before any call
-    collector = Collector(now=now)
-    base = load_account(accounts[0], collector)
+    collector = collector or Collector(now=now, max_attempts=config.aws.max_attempts)
+    base = load_account(accounts[0], collector)  # without the baseline there is nothing to compare: SourceError
     used: set[int] = set()
-    results = []
+    results, unreadable = [], []
     for account in accounts[1:]:
-        other = base if account.name == baseline else load_account(account, collector)
+        try:
+            other = base if account.name == baseline else load_account(account, collector)
+        except SourceError as exc:
+            # One unreadable account must not stop the others; it is reported, never taken as "no drift".
+            unreadable.append(UnreadableAccount(name=account.name, reason=str(exc), fix=exc.fix))
+            continue
         results.append(compare_accounts(base, other, config, now, only=only, waivers=waivers, used=used))
     stale_waivers = stale(waivers, used)
     stats = Stats(api_calls=collector.calls.totals())
@@ -58,6 +72,7 @@ def compare_many(
         baseline=_ref(base),
         generated_at=now,
         comparisons=[r.model_copy(update={"stale_waivers": stale_waivers, "stats": stats}) for r in results],
+        unreadable=unreadable,
         stale_waivers=stale_waivers,
         stats=stats,
     )

@@ -124,7 +124,7 @@ def test_access_denied_on_gaad_names_the_action_to_allow():
     iam = boto3.client("iam", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="y")
     with Stubber(iam) as stub:
         stub.add_client_error("get_account_authorization_details", "AccessDenied", "not authorized", 403)
-        with pytest.raises(SourceError, match=r"AccessDenied on iam:GetAccountAuthorizationDetails; allow"):
+        with pytest.raises(SourceError, match=r"AccessDenied on iam:GetAccountAuthorizationDetails; add to"):
             read_authorization_details(iam)
 
 

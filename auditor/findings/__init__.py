@@ -10,7 +10,15 @@ from auditor.findings.model import (
     Severity,
     WaiverMark,
 )
-from auditor.findings.result import AccountRef, AuditResult, AuditRun, RolePairing, Stats, Summary
+from auditor.findings.result import (
+    AccountRef,
+    AuditResult,
+    AuditRun,
+    RolePairing,
+    Stats,
+    Summary,
+    UnreadableAccount,
+)
 from auditor.findings.sides import Sides
 
 __all__ = [
@@ -27,6 +35,7 @@ __all__ = [
     "Sides",
     "Stats",
     "Summary",
+    "UnreadableAccount",
     "WaiverMark",
     "classify",
 ]

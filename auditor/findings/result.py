@@ -87,6 +87,15 @@ class AuditResult(Frozen):
         return min((f for f in self.findings if not f.waived), key=lambda f: f.urgency, default=None)
 
 
+class UnreadableAccount(Frozen):
+    """An account the run could not read: compared with nothing, never reported as "no drift"."""
+
+    name: str
+    reason: str
+    fix: str = ""
+    """The IAM statement (JSON) or setting that would let the auditor read it."""
+
+
 class AuditRun(Frozen):
     """One baseline compared with several targets in one run; report.json for more than one target."""
 
@@ -94,6 +103,7 @@ class AuditRun(Frozen):
     baseline: AccountRef
     generated_at: datetime
     comparisons: list[AuditResult]
+    unreadable: list[UnreadableAccount] = Field(default_factory=list)
     stale_waivers: list[WaiverMark] = Field(default_factory=list)
     stats: Stats = Stats()
 

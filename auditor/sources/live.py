@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -24,6 +26,7 @@ SESSION_NAME = "iam-drift-auditor"
 GAAD_FILTER = ["Role", "LocalManagedPolicy"]
 GAAD_PAGE_SIZE = 1000
 _DENIED = frozenset({"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "UnauthorizedAccess"})
+_THROTTLED = frozenset({"Throttling", "ThrottlingException", "RequestLimitExceeded", "TooManyRequestsException"})
 DEFAULT_MAX_ATTEMPTS = 10
 
 
@@ -47,16 +50,37 @@ class ManagedPolicyCache:
         return record
 
 
+@dataclass(frozen=True)
+class ClientFactory:
+    """Makes every AWS client of a run: read-only guard, retries, call counting, extra event hooks."""
+
+    calls: ApiCalls | None = None
+    max_attempts: int | None = None
+    hooks: tuple[tuple[str, Callable[..., Any]], ...] = ()
+    """(botocore event, handler) pairs registered on every client, e.g. to instrument or inject faults."""
+
+    def client(self, session: boto3.Session, service: str) -> Any:
+        """A guarded, retrying, counted client; the endpoint comes from boto3's own AWS_ENDPOINT_URL support."""
+        # AWS_MAX_ATTEMPTS is the SDKs' standard knob; an explicit Config would otherwise silently override it.
+        attempts = self.max_attempts or int(os.environ.get("AWS_MAX_ATTEMPTS") or DEFAULT_MAX_ATTEMPTS)
+        config = botocore.config.Config(retries={"mode": "adaptive", "total_max_attempts": attempts})
+        made = install_read_only_guard(session.client(service, config=config))
+        for event, handler in self.hooks:
+            made.meta.events.register(event, handler)
+        return self.calls.attach(made) if self.calls is not None else made
+
+
 def collect_live(
-    account: ResolvedAccount, cache: ManagedPolicyCache, now: datetime, calls: ApiCalls | None = None
+    account: ResolvedAccount, cache: ManagedPolicyCache, now: datetime, factory: ClientFactory | None = None
 ) -> AccountSnapshot:
     """Everything the comparison needs from one live account; SourceError if it cannot be read."""
-    session, account_id = open_session(account, calls)
-    iam = client(session, "iam", calls)
+    factory = factory or ClientFactory()
+    session, account_id = open_session(account, factory)
+    iam = factory.client(session, "iam")
     try:
         gaad = read_authorization_details(iam)
     except SourceError as exc:
-        raise SourceError(f"account {account.name!r}: {exc}") from exc.__cause__
+        raise SourceError(f"account {account.name!r}: {exc}", exc.fix) from exc.__cause__
     extra = {arn: cache.get(iam, arn) for arn in sorted(_aws_managed_arns(gaad))}
     try:
         return snapshot_from_gaad(gaad, collected_at=now, source="live", account_id=account_id, extra_policies=extra)
@@ -64,22 +88,18 @@ def collect_live(
         raise SourceError(f"account {account.name!r}: unexpected GetAccountAuthorizationDetails data: {exc}") from exc
 
 
-def client(session: boto3.Session, service: str, calls: ApiCalls | None = None) -> Any:
-    """A guarded, retrying, counted client; the endpoint comes from boto3's own AWS_ENDPOINT_URL support."""
-    # AWS_MAX_ATTEMPTS is the SDKs' standard knob; an explicit Config would otherwise silently override it.
-    attempts = int(os.environ.get("AWS_MAX_ATTEMPTS") or DEFAULT_MAX_ATTEMPTS)
-    config = botocore.config.Config(retries={"mode": "adaptive", "total_max_attempts": attempts})
-    made = install_read_only_guard(session.client(service, config=config))
-    return calls.attach(made) if calls is not None else made
+def client(session: boto3.Session, service: str) -> Any:
+    """A guarded, retrying client with default settings."""
+    return ClientFactory().client(session, service)
 
 
-def open_session(account: ResolvedAccount, calls: ApiCalls | None = None) -> tuple[boto3.Session, str]:
+def open_session(account: ResolvedAccount, factory: ClientFactory | None = None) -> tuple[boto3.Session, str]:
     """A session acting in the account (assumed role, or the source credentials) and its account ID."""
     try:
         base = boto3.Session(profile_name=account.profile, region_name=account.region or "us-east-1")
     except botocore.exceptions.ProfileNotFound as exc:
         raise SourceError(f"account {account.name!r}: {exc}") from None
-    sts = client(base, "sts", calls)
+    sts = (factory or ClientFactory()).client(base, "sts")
     if account.role_arn is None:
         identity = _call(account, "sts:GetCallerIdentity", sts.get_caller_identity)
         return base, identity["Account"]
@@ -87,9 +107,11 @@ def open_session(account: ResolvedAccount, calls: ApiCalls | None = None) -> tup
     if account.external_id:
         params["ExternalId"] = account.external_id
     try:
-        response = _call(account, "sts:AssumeRole", sts.assume_role, **params)
+        response = _call(account, "sts:AssumeRole", sts.assume_role, resource=account.role_arn, **params)
     except SourceError as exc:
-        raise AssumeRoleError(f"{exc} (role {account.role_arn})") from exc.__cause__
+        raise AssumeRoleError(
+            f"{exc} (role {account.role_arn}; its trust policy must also trust the caller)", exc.fix
+        ) from exc.__cause__
     credentials = response["Credentials"]
     assumed = boto3.Session(
         aws_access_key_id=credentials["AccessKeyId"],
@@ -140,7 +162,7 @@ def _fetch_managed(iam: Any, arn: str) -> ManagedPolicyRecord:
     )
 
 
-def _call(account: ResolvedAccount | None, action: str, func: Any, **params: Any) -> Any:
+def _call(account: ResolvedAccount | None, action: str, func: Any, resource: str = "*", **params: Any) -> Any:
     where = f"account {account.name!r}: " if account else ""
     try:
         return func(**params)
@@ -148,7 +170,16 @@ def _call(account: ResolvedAccount | None, action: str, func: Any, **params: Any
         error = exc.response.get("Error", {})
         code = error.get("Code", "")
         if code in _DENIED:
-            raise SourceError(f"{where}AccessDenied on {action}; allow {action} in the auditor's role policy") from exc
+            statement = json.dumps({"Effect": "Allow", "Action": action, "Resource": resource})
+            raise SourceError(
+                f"{where}AccessDenied on {action}; add to the auditor's policy: {statement}", statement
+            ) from exc
+        if code in _THROTTLED:
+            raise SourceError(
+                f"{where}{action} still throttled after the allowed retries; run again later or raise "
+                "aws.max_attempts in the config",
+                "aws.max_attempts",
+            ) from exc
         raise SourceError(f"{where}{action} failed: {code}: {error.get('Message', '')}".rstrip(": ")) from exc
     except botocore.exceptions.NoCredentialsError as exc:
         raise SourceError(
