@@ -100,7 +100,7 @@ def compare_command(
     directory = out_dir or Path("reports") / f"{now:%Y-%m-%d}-{safe_name(baseline)}-vs-{names}"
     paths = write_reports(rendered, directory)
     _print_summary(run, paths, threshold)
-    return EXIT_DRIFT if run.at_or_above(threshold) else EXIT_CLEAN
+    return _exit_code([run], run.at_or_above(threshold))
 
 
 @cli.command("audit")
@@ -166,8 +166,8 @@ def audit_command(
         _print_summary(run, [], threshold)
     click.echo(f"summary: {folder / 'summary.md'} ({len(written)} files written)")
     if fail_on_new is not None:
-        return EXIT_DRIFT if any(run.new_at_or_above(Severity(fail_on_new)) for run in outcome.runs) else EXIT_CLEAN
-    return EXIT_DRIFT if any(run.at_or_above(threshold) for run in outcome.runs) else EXIT_CLEAN
+        return _exit_code(outcome.runs, [f for run in outcome.runs for f in run.new_at_or_above(Severity(fail_on_new))])
+    return _exit_code(outcome.runs, [f for run in outcome.runs for f in run.at_or_above(threshold)])
 
 
 @cli.command("snapshot")
@@ -259,6 +259,15 @@ def _print_summary(run: AuditRun, paths: list[Path], threshold: Severity) -> Non
         click.echo(f"stale waivers (matched nothing): {', '.join(str(w.entry) for w in run.stale_waivers)}")
     for path in paths:
         click.echo(f"report: {path}")
+
+
+def _exit_code(runs: list[AuditRun], failing: list[object]) -> int:
+    unread = [account for run in runs for account in run.unreadable]
+    for account in unread:
+        click.echo(f"auditor: cannot read account: {account.reason}", err=True)
+    if unread:
+        return EXIT_UNREADABLE  # an incomplete audit must not pass for a clean one
+    return EXIT_DRIFT if failing else EXIT_CLEAN
 
 
 def _formats(text: str) -> list[str]:

@@ -25,6 +25,7 @@ def classify(pair: RolePair, diff: RoleDiff, sides: Sides) -> list[Finding]:
     elif pair.baseline is None and pair.target is not None:
         found.append(_role_extra(pair.target, sides))
     elif pair.baseline is not None and pair.target is not None:
+        found.extend(_unreadable_policies(pair.baseline, pair.target, sides))
         found.extend(_pair_findings(pair.baseline, pair.target, diff, sides))
         moved = restructured(pair.baseline, pair.target, diff, found, sides)
         found.extend([moved] if moved else [])
@@ -44,10 +45,21 @@ def _pair_findings(base: NormalizedRole, target: NormalizedRole, diff: RoleDiff,
         elif change.section == "boundary" and not _same_cap(change):
             yield _boundary_drift(base, target, change, sides)
         elif change.baseline and change.target and (change.baseline.unreadable or change.target.unreadable):
-            yield _unreadable(base, target, change.baseline, change.target, sides)
+            continue  # reported by _unreadable_policies
         elif _undocumented(change):
             yield from _structural(base, target, change, sides)
     yield from permission_findings(base, target, diff, sides)
+
+
+def _unreadable_policies(base: NormalizedRole, target: NormalizedRole, sides: Sides) -> Iterator[Finding]:
+    """Every policy the auditor could not read on either role: unknown, so never reported as missing."""
+    for section in ("managed", "boundary"):
+        old_policies = base.managed if section == "managed" else {"b": base.boundary} if base.boundary else {}
+        new_policies = target.managed if section == "managed" else {"b": target.boundary} if target.boundary else {}
+        for key in sorted(old_policies.keys() | new_policies.keys()):
+            old, new = old_policies.get(key), new_policies.get(key)
+            if (old and old.unreadable) or (new and new.unreadable):
+                yield _unreadable(base, target, old, new, sides)
 
 
 def _same_cap(change: PolicyChange) -> bool:
@@ -164,10 +176,16 @@ def _boundary_drift(base: NormalizedRole, target: NormalizedRole, change: Policy
 
 
 def _unreadable(
-    base: NormalizedRole, target: NormalizedRole, old: NormalizedPolicy, new: NormalizedPolicy, sides: Sides
+    base: NormalizedRole,
+    target: NormalizedRole,
+    old: NormalizedPolicy | None,
+    new: NormalizedPolicy | None,
+    sides: Sides,
 ) -> Finding:
-    which = new if new.unreadable else old
-    account = sides.target.name if new.unreadable else sides.baseline.name
+    in_target = new is not None and new.unreadable is not None
+    which = new if in_target else old
+    assert which is not None
+    account = sides.target.name if in_target else sides.baseline.name
     return make_finding(
         FindingKind.UNREADABLE,
         Severity.MEDIUM,
@@ -176,7 +194,7 @@ def _unreadable(
         target_role=target.name,
         policy=policy_ref(which),
         title=f"Policy {which.name} could not be read in {account}",
-        message=f"{which.unreadable} (role {target.name if new.unreadable else base.name} in {account}).",
+        message=f"{which.unreadable} (role {target.name if in_target else base.name} in {account}).",
         remediation=remediation.grant_read_access(which.arn or which.name),
     )
 

@@ -41,7 +41,7 @@ def permission_findings(base: NormalizedRole, target: NormalizedRole, diff: Role
     delta = diff.permissions
     if delta is None:
         return []
-    unreadable = _unreadable_keys(diff)
+    unreadable = unknown_policies(base, target)
     missing = _without(delta.missing, unreadable)
     extra = _without(delta.extra, unreadable)
     scoped = _scoped(missing, extra)
@@ -51,16 +51,18 @@ def permission_findings(base: NormalizedRole, target: NormalizedRole, diff: Role
     return found
 
 
-def _unreadable_keys(diff: RoleDiff) -> set[str]:
+def unknown_policies(base: NormalizedRole, target: NormalizedRole) -> set[str]:
+    """Keys of policies whose document one side lacks (unreadable, or not in a GAAD file): their grants are
+    unknown there, so they count neither as missing nor as extra."""
     return {
-        change.key
-        for change in diff.changes
-        if (change.baseline and change.baseline.unreadable) or (change.target and change.target.unreadable)
+        policy.key
+        for role in (base, target)
+        for policy in [*role.inline.values(), *role.managed.values()]
+        if policy.document is None
     }
 
 
 def _without(grants: Grants, unreadable: set[str]) -> Grants:
-    # Grants of a policy one side could not read are unknown there, not missing or extra.
     return {g: s for g, s in grants.items() if not all(source.policy.key in unreadable for source in s)}
 
 

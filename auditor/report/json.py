@@ -6,6 +6,6 @@ from auditor.findings import AuditRun
 
 
 def render_json(run: AuditRun) -> str:
-    """The JSON report (schema_version 1): the comparison itself, or the run when it has several targets."""
-    document = run.comparisons[0] if len(run.comparisons) == 1 else run
+    """The JSON report (schema_version 1): the comparison itself, or the run (several targets, or an account unread)."""
+    document = run.comparisons[0] if len(run.comparisons) == 1 and not run.unreadable else run
     return document.model_dump_json(indent=2) + "\n"

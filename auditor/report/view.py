@@ -95,7 +95,12 @@ class RunView:
     @property
     def single(self) -> bool:
         """True when the run compares one target: the report is that comparison alone."""
-        return len(self.views) == 1
+        return len(self.views) == 1 and not self.run.unreadable
+
+    @property
+    def targets(self) -> list[str]:
+        """Every target of the run, compared or not."""
+        return [view.result.target.name for view in self.views] + [u.name for u in self.run.unreadable]
 
     @property
     def severities(self) -> list[Severity]:
