@@ -1,0 +1,153 @@
+"""Safe against production: throttling, AccessDenied and partial data, exercised through botocore hooks."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import unquote_plus
+
+import pytest
+from botocore.awsrequest import AWSResponse
+
+from auditor import load_config
+from auditor.cli import main
+from auditor.findings import FindingKind
+from auditor.pipeline import compare_many
+from auditor.sources import Collector
+from tests.conftest import account_iam, live_config_text
+from tests.scenario import ECS_EXECUTION, seed
+
+NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+STAGING = "444444444444"
+
+
+class _Raw:
+    def __init__(self, body: bytes) -> None:
+        self._body = body
+
+    def stream(self, **_: Any):
+        yield self._body
+
+
+def _error(request: Any, status: int, code: str, message: str) -> AWSResponse:
+    body = (
+        f"<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code><Message>{message}</Message></Error>"
+        "<RequestId>test</RequestId></ErrorResponse>"
+    ).encode()
+    return AWSResponse(request.url, status, {}, _Raw(body))
+
+
+def _throttled(request: Any) -> AWSResponse:
+    return _error(request, 400, "Throttling", "Rate exceeded")
+
+
+def _body(request: Any) -> str:
+    return unquote_plus(request.body.decode() if isinstance(request.body, bytes) else str(request.body or ""))
+
+
+@pytest.fixture
+def no_sleep(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """botocore's backoff sleeps for real; the retries themselves still run."""
+    slept: list[float] = []
+    monkeypatch.setattr(time, "sleep", slept.append)
+    return slept
+
+
+@pytest.fixture(scope="module")
+def three(seeded):
+    seed(account_iam(STAGING), "staging", STAGING)
+    return seeded
+
+
+@pytest.fixture
+def config(three, write_config):
+    extra = f"  staging:\n    role_arn: arn:aws:iam::{STAGING}:role/iam-drift-auditor-readonly\n    env: staging\n"
+    return load_config(write_config(live_config_text() + extra))
+
+
+def _run(config, hooks=(), max_attempts=None):
+    collector = Collector(now=NOW, hooks=tuple(hooks), max_attempts=max_attempts)
+    return compare_many(config, "prod", ["dev", "staging"], now=NOW, collector=collector)
+
+
+def _fingerprints(run) -> list[list[str]]:
+    return [sorted(f.fingerprint for f in result.findings) for result in run.comparisons]
+
+
+def test_throttling_on_half_the_iam_calls_changes_nothing(config, no_sleep):
+    calls = {"n": 0}
+
+    def every_other(request: Any, **_: Any) -> AWSResponse | None:
+        calls["n"] += 1
+        return _throttled(request) if calls["n"] % 2 else None
+
+    throttled = _run(config, [("before-send.iam", every_other)])
+    assert _fingerprints(throttled) == _fingerprints(_run(config))
+    assert throttled.unreadable == [] and no_sleep  # botocore backed off and retried
+
+
+def test_a_burst_of_eight_throttles_changes_nothing(config, no_sleep):
+    calls = {"n": 0}
+
+    def burst(request: Any, **_: Any) -> AWSResponse | None:
+        calls["n"] += 1
+        return _throttled(request) if 2 <= calls["n"] <= 9 else None
+
+    assert _fingerprints(_run(config, [("before-send.iam", burst)])) == _fingerprints(_run(config))
+    assert calls["n"] > 9
+
+
+def test_throttled_beyond_the_attempts_makes_the_account_unreadable_not_a_crash(config, no_sleep):
+    calls = {"n": 0}
+
+    def after_the_baseline(request: Any, **_: Any) -> AWSResponse | None:
+        calls["n"] += 1  # the baseline's three IAM calls pass; every later one is throttled
+        return _throttled(request) if calls["n"] > 3 else None
+
+    run = _run(config, [("before-send.iam", after_the_baseline)], max_attempts=3)
+    assert [u.name for u in run.unreadable] == ["dev", "staging"]
+    assert "throttled" in run.unreadable[0].reason and run.comparisons == []
+
+
+def test_assume_role_denied_for_one_account_leaves_the_others_complete(config):
+    def deny_staging(request: Any, **_: Any) -> AWSResponse | None:
+        if "AssumeRole" in _body(request) and STAGING in _body(request):
+            return _error(request, 403, "AccessDenied", "not authorized to perform sts:AssumeRole")
+        return None
+
+    run = _run(config, [("before-send.sts", deny_staging)])
+    assert [r.target.name for r in run.comparisons] == ["dev"]
+    [staging] = run.unreadable
+    assert staging.name == "staging" and "AccessDenied on sts:AssumeRole" in staging.reason
+    assert f"arn:aws:iam::{STAGING}:role/iam-drift-auditor-readonly" in staging.fix
+    dev = run.comparisons[0]
+    assert {f.kind for f in dev.findings} >= {FindingKind.POLICY_MISSING, FindingKind.TRUST_DRIFT}
+
+
+def test_denied_managed_policy_is_unreadable_on_its_role_and_never_missing(config):
+    def deny_ecs(request: Any, **_: Any) -> AWSResponse | None:
+        body = _body(request)
+        if "Action=GetPolicy" in body and ECS_EXECUTION in body:
+            return _error(request, 403, "AccessDenied", "not authorized to perform iam:GetPolicy")
+        return None
+
+    run = _run(config, [("before-send.iam", deny_ecs)])
+    dev = run.comparisons[0]
+    unreadable = [f for f in dev.findings if f.kind == FindingKind.UNREADABLE]
+    assert [f.target_role for f in unreadable] == ["deep-insight-task-execution-role-dev"]
+    assert "iam:GetPolicy" in unreadable[0].message and "iam:GetPolicy" in unreadable[0].remediation.aws_cli
+    assert not [
+        f for f in dev.findings if f.policy and f.policy.arn == ECS_EXECUTION and f.kind != FindingKind.UNREADABLE
+    ]
+    assert any(f.kind == FindingKind.POLICY_MISSING for f in dev.findings)  # the rest is still compared
+
+
+def test_an_account_that_cannot_be_read_exits_3_after_writing_the_others(three, write_config, tmp_path, capsys):
+    extra = "  qa:\n    profile: no-such-profile\n"
+    path = write_config(live_config_text() + extra)
+    assert main(["compare", "prod", "dev", "qa", "-c", str(path), "-o", str(tmp_path / "out")]) == 3
+    markdown = (tmp_path / "out" / "report.md").read_text()
+    assert "## Accounts not read" in markdown and "no-such-profile" in markdown
+    assert "# IAM drift: prod (111111111111) vs dev" in markdown  # dev was compared all the same
+    assert "cannot read account" in capsys.readouterr().err
