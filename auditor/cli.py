@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import traceback
@@ -18,7 +19,7 @@ from auditor.findings import AuditRun, Severity
 from auditor.pipeline import compare_many
 from auditor.report import DEFAULT_FORMATS, FORMATS, RenderOptions, render, write_files, write_reports
 from auditor.report.run_summary import render_index, render_summary
-from auditor.sources import ManagedPolicyCache, collect, write_snapshot
+from auditor.sources import ManagedPolicyCache, access, collect, write_snapshot
 
 EXIT_CLEAN, EXIT_DRIFT, EXIT_USAGE, EXIT_UNREADABLE, EXIT_INTERNAL = 0, 1, 2, 3, 4
 SEVERITIES = [severity.value for severity in Severity]
@@ -193,6 +194,36 @@ def snapshot_command(account: str, config_path: Path, out_file: Path | None, upd
     snapshot = collect(config.account(account), ManagedPolicyCache(), datetime.now(UTC).replace(microsecond=0))
     write_snapshot(snapshot, path)
     click.echo(f"{account} ({snapshot.account_id}): {len(snapshot.roles)} roles written to {path}")
+    return EXIT_CLEAN
+
+
+@cli.command("policy")
+@click.option(
+    "--trusted-principal",
+    default="arn:aws:iam::<AUDIT_ACCOUNT_ID>:role/<ROLE_THE_AUDITOR_RUNS_AS>",
+    show_default=True,
+    help="The principal allowed to assume the auditor's role.",
+)
+@click.option("--external-id", default=None, help="Require this external ID in the trust policy.")
+@click.option(
+    "--format",
+    "output",
+    type=click.Choice(["text", "json", "cloudformation"]),
+    default="text",
+    show_default=True,
+    help="text: everything; json: the role's identity policy; cloudformation: the template.",
+)
+def policy_command(trusted_principal: str, external_id: str | None, output: str) -> int:
+    """Print the least-privilege policy, trust policy and CloudFormation template for the auditor's role.
+
+    Generated from the allowlist the read-only guard enforces, so they cannot drift apart.
+    """
+    if output == "json":
+        click.echo(json.dumps(access.auditor_policy(), indent=2))
+    elif output == "cloudformation":
+        click.echo(access.cloudformation_template(), nl=False)
+    else:
+        click.echo(access.describe(trusted_principal, external_id), nl=False)
     return EXIT_CLEAN
 
 

@@ -127,12 +127,24 @@ def test_compare_command_on_live_accounts_exits_1_and_writes_reports(seeded, wri
 
 
 def test_read_only_guard_refuses_a_write_before_it_reaches_the_server(seeded):
-    session = boto3.Session()
-    iam = client(session, "iam")
-    with pytest.raises(ReadOnlyViolationError, match="iam:CreateRole"):
-        iam.create_role(RoleName="should-not-exist", AssumeRolePolicyDocument="{}")
+    iam = client(boto3.Session(), "iam")  # moto's default credentials may do anything
+    sent: list[str] = []
+    iam.meta.events.register("before-send.iam", lambda request, **_: sent.append(request.url))
+    for write in (
+        lambda: iam.create_role(RoleName="should-not-exist", AssumeRolePolicyDocument="{}"),
+        lambda: iam.put_role_policy(RoleName="x", PolicyName="p", PolicyDocument="{}"),
+        lambda: iam.delete_role(RoleName="deep-insight-task-role-prod"),
+    ):
+        with pytest.raises(ReadOnlyViolationError):
+            write()
+    assert sent == []  # refused before signing: nothing left the process
     names = [r["RoleName"] for r in account_iam("123456789012").list_roles()["Roles"]]
     assert "should-not-exist" not in names
+
+
+def test_read_only_guard_lets_the_reads_through(seeded):
+    iam = client(boto3.Session(), "iam")
+    assert iam.get_account_authorization_details(Filter=["Role"])["RoleDetailList"] is not None
 
 
 def test_unreachable_endpoint_exits_3_with_one_line(aws, write_config, monkeypatch, capsys):

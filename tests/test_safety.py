@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import time
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import unquote_plus
 
 import pytest
+import yaml
 from botocore.awsrequest import AWSResponse
 
 from auditor import load_config
@@ -151,3 +153,33 @@ def test_an_account_that_cannot_be_read_exits_3_after_writing_the_others(three, 
     assert "## Accounts not read" in markdown and "no-such-profile" in markdown
     assert "# IAM drift: prod (111111111111) vs dev" in markdown  # dev was compared all the same
     assert "cannot read account" in capsys.readouterr().err
+
+
+def test_policy_command_prints_exactly_the_reads_the_guard_allows(capsys):
+    from auditor.sources.guard import ALLOWED_OPERATIONS
+
+    assert main(["policy", "--format", "json"]) == 0
+    policy = json.loads(capsys.readouterr().out)
+    [statement] = policy["Statement"]
+    allowed = {f"{s}:{op}" for s, ops in ALLOWED_OPERATIONS.items() if s != "sts" for op in ops}
+    assert set(statement["Action"]) == allowed and statement["Effect"] == "Allow"
+    assert all(":Get" in a or ":List" in a for a in statement["Action"])  # reads only
+
+
+def test_policy_command_template_creates_the_role_with_an_external_id(capsys):
+    assert main(["policy", "--format", "cloudformation"]) == 0
+    template = yaml.safe_load(capsys.readouterr().out)
+    role = template["Resources"]["AuditorRole"]
+    assert role["Type"] == "AWS::IAM::Role"
+    condition = role["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]["Condition"]
+    assert condition == {"StringEquals": {"sts:ExternalId": {"Ref": "ExternalId"}}}
+    assert "ExternalId" in template["Parameters"] and "TrustedPrincipalArn" in template["Parameters"]
+
+
+def test_policy_command_text_shows_trust_with_the_external_id(capsys):
+    assert (
+        main(["policy", "--trusted-principal", "arn:aws:iam::999999999999:role/ci", "--external-id", "s3cr3t-id"]) == 0
+    )
+    out = capsys.readouterr().out
+    assert '"sts:ExternalId": "s3cr3t-id"' in out and "arn:aws:iam::999999999999:role/ci" in out
+    assert "sts:AssumeRole" in out and "AWSTemplateFormatVersion" in out
