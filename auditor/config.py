@@ -101,6 +101,15 @@ class Config(Frozen):
     audits: list[AuditSpec] = Field(default_factory=list)
     """What `auditor audit` runs: `[{baseline: prod, targets: [dev, staging]}]`."""
 
+    @field_validator("accounts")
+    @classmethod
+    def _account_names(cls, value: dict[str, AccountConfig]) -> dict[str, AccountConfig]:
+        # Account names become folder names and appear in commands and reports: keep them plain.
+        bad = next((name for name in value if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}", name)), None)
+        if bad is not None:
+            raise ValueError(f"account name {bad!r}: use letters, digits, '.', '_' and '-'")
+        return value
+
     @model_validator(mode="after")
     def _accounts_named_exist(self) -> Config:
         known = ", ".join(self.accounts)

@@ -19,6 +19,7 @@ from auditor.cli import main
 from auditor.model import AccountSnapshot, RoleRecord
 from auditor.sources import write_snapshot
 from tests.conftest import REPO
+from tests.hostile import hostile_demo
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 
@@ -84,16 +85,11 @@ def _shell(script: str) -> None:
         shlex.split(line, comments=True)
 
 
-def test_html_report_is_self_contained_and_escaped(demo: Path):
-    config = (
-        (demo / "config.yaml")
-        .read_text()
-        .replace("  dev:\n", "  '<img src=x onerror=alert(1)>':\n")
-        .replace("[dev]", "[prod]")
-    )
-    (demo / "evil.yaml").write_text(config)
-    main(["compare", "prod", "<img src=x onerror=alert(1)>", "-c", "evil.yaml", "-o", "out", "-f", "html"])
-    html = (demo / "out" / "report.html").read_text()
+def test_html_report_is_self_contained_and_escaped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.chdir(tmp_path)
+    hostile_demo(tmp_path)
+    main(["compare", "prod", "dev", "-o", "out", "-f", "html"])
+    html = (tmp_path / "out" / "report.html").read_text()
     assert "<img src=x" not in html and "&lt;img src=x onerror=alert(1)&gt;" in html
     assert not re.search(r"""(src|href)=["']?(https?:)?//""", html)
     scripts = re.findall(r"<script>(.*?)</script>", html, flags=re.S)

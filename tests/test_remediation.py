@@ -33,7 +33,7 @@ def _every_kind() -> list[Finding]:
     variables = allow("s3:GetObject", "arn:aws:s3:::home/${aws:username}/*")
     found = [
         *findings(
-            _odd("prod", PROD, inline={"P O'd": variables, "Q": allow("sqs:SendMessage")}),
+            _odd("prod", PROD, inline={"Pol+i=c,y.n@me-x": variables, "Q": allow("sqs:SendMessage")}),
             _odd("dev", DEV, inline={"Q": allow(["sqs:SendMessage", "iam:PassRole"])}),
         ),
         *findings(
@@ -109,21 +109,21 @@ def test_cloudformation_and_terraform_parse(finding: Finding):
 
 
 def test_odd_role_names_survive_shell_quoting():
-    [missing] = [f for f in FINDINGS if f.kind == FindingKind.POLICY_MISSING and f.policy.name == "P O'd"]
+    [missing] = [f for f in FINDINGS if f.kind == FindingKind.POLICY_MISSING and f.policy.name == "Pol+i=c,y.n@me-x"]
     stripped, _ = _heredocs(missing.remediation.aws_cli)
     put = next(c for c in _commands(stripped) if c[:3] == ["aws", "iam", "put-role-policy"])
     assert put[put.index("--role-name") + 1] == "app+role@x=1,a.dev"
-    assert put[put.index("--policy-name") + 1] == "P O'd"
+    assert put[put.index("--policy-name") + 1] == "Pol+i=c,y.n@me-x"
 
 
 def test_terraform_keeps_iam_policy_variables_literal():
-    [missing] = [f for f in FINDINGS if f.kind == FindingKind.POLICY_MISSING and f.policy.name == "P O'd"]
+    [missing] = [f for f in FINDINGS if f.kind == FindingKind.POLICY_MISSING and f.policy.name == "Pol+i=c,y.n@me-x"]
     parsed = json.dumps(hcl2.loads(missing.remediation.terraform))
     assert "$${aws:username}" in parsed  # escaped for Terraform, so IAM receives ${aws:username}
 
 
 def test_the_heredoc_writes_exactly_the_expected_document():
-    [missing] = [f for f in FINDINGS if f.kind == FindingKind.POLICY_MISSING and f.policy.name == "P O'd"]
+    [missing] = [f for f in FINDINGS if f.kind == FindingKind.POLICY_MISSING and f.policy.name == "Pol+i=c,y.n@me-x"]
     _, [body] = _heredocs(missing.remediation.aws_cli)
     assert json.loads(body) == missing.expected_document
 

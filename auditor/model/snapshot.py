@@ -5,10 +5,11 @@ This is also the on-disk snapshot format, so normalization can improve without r
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from auditor.model.base import Frozen
 
@@ -18,11 +19,19 @@ JsonObject = dict[str, Any]
 """A policy document exactly as AWS returned it (decoded JSON)."""
 
 
+# IAM's own character sets (CreateRole, PutRolePolicy, CreatePolicy). Names reach shell commands, file
+# names and reports; anything outside these sets is malformed input, not a name to render.
+IAM_NAME = r"^[\w+=,.@-]{1,128}$"
+IAM_PATH = r"^/(?:[\x21-\x7e]*/)?$"
+POLICY_ARN = r"^arn:aws[a-z-]*:iam::(?:aws|\d{12}):policy/[\x21-\x7e]+$"
+ROLE_ARN = r"^arn:aws[a-z-]*:iam::\d{12}:role/[\x21-\x7e]+$"
+
+
 class ManagedPolicyRecord(Frozen):
     """An attached managed policy or a permissions boundary, with its default version's document."""
 
-    name: str
-    arn: str
+    name: str = Field(pattern=IAM_NAME)
+    arn: str = Field(pattern=POLICY_ARN)
     document: JsonObject | None = None
     unreadable: str | None = None
     """Why the document could not be read (for example AccessDenied), if it could not."""
@@ -31,14 +40,23 @@ class ManagedPolicyRecord(Frozen):
 class RoleRecord(Frozen):
     """One IAM role with everything that decides what it may do and who may assume it."""
 
-    name: str
-    arn: str
-    path: str = "/"
+    name: str = Field(pattern=r"^[\w+=,.@-]{1,64}$")
+    arn: str = Field(pattern=ROLE_ARN)
+    path: str = Field(default="/", pattern=IAM_PATH)
     trust_policy: JsonObject | None = None
     inline_policies: dict[str, JsonObject] = Field(default_factory=dict)
     managed_policies: list[ManagedPolicyRecord] = Field(default_factory=list)
     permissions_boundary: ManagedPolicyRecord | None = None
     tags: dict[str, str] = Field(default_factory=dict)
+
+
+    @field_validator("inline_policies")
+    @classmethod
+    def _policy_names(cls, value: dict[str, JsonObject]) -> dict[str, JsonObject]:
+        bad = next((name for name in value if not re.fullmatch(IAM_NAME, name)), None)
+        if bad is not None:
+            raise ValueError(f"inline policy name {bad!r} is not a valid IAM name")
+        return value
 
 
 class AccountSnapshot(Frozen):

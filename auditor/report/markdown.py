@@ -5,33 +5,46 @@ from __future__ import annotations
 import re
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
+from markupsafe import Markup
 
 from auditor.findings import AuditRun
 from auditor.report.view import build_run_view, slug
 
 
-def cell(value: object) -> str:
-    """Text safe inside a Markdown table cell: pipes, backslashes and newlines escaped."""
-    text = str(value if value is not None else "")
-    text = text.replace("\\", "\\\\").replace("|", "\\|")
-    return re.sub(r"\s*[\r\n]+\s*", " ", text).strip()
+def text(value: object) -> str:
+    """Plain text in Markdown, inert: HTML characters as entities, on one line (every `{{ }}` gets this)."""
+    if isinstance(value, Markup):
+        return value
+    escaped = str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return re.sub(r"\s*[\r\n]+\s*", " ", escaped)
 
 
-def code(value: object) -> str:
-    """An inline code span that survives backticks inside the text."""
-    text = str(value)
-    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+def cell(value: object) -> Markup:
+    """Text safe inside a Markdown table cell: HTML characters, pipes, backslashes and newlines escaped."""
+    plain = text("" if value is None else str(value)).replace("\\", "\\\\").replace("|", "\\|")
+    return Markup(plain.strip())
+
+
+def code(value: object) -> Markup:
+    """An inline code span on one line that survives backticks inside the text."""
+    content = re.sub(r"[\r\n]+", " ", str(value))
+    longest = max((len(run) for run in re.findall(r"`+", content)), default=0)
     ticks = "`" * (longest + 1)
-    pad = " " if text.startswith("`") or text.endswith("`") else ""
-    return f"{ticks}{pad}{text}{pad}{ticks}"
+    pad = " " if content.startswith("`") or content.endswith("`") else ""
+    return Markup(f"{ticks}{pad}{content}{pad}{ticks}")
 
 
-def fence(value: object, language: str = "") -> str:
+def cellcode(value: object) -> Markup:
+    """An inline code span inside a table cell: pipes escaped, as GitHub's tables require."""
+    return Markup(str(code(value)).replace("|", "\\|"))
+
+
+def fence(value: object, language: str = "") -> Markup:
     """A fenced code block longer than any backtick run in the text, so the text cannot close it."""
-    text = str(value).rstrip("\n")
-    longest = max((len(run) for run in re.findall(r"`{3,}", text)), default=2)
+    content = str(value).rstrip("\n")
+    longest = max((len(run) for run in re.findall(r"`{3,}", content)), default=2)
     ticks = "`" * max(3, longest + 1)
-    return f"{ticks}{language}\n{text}\n{ticks}"
+    return Markup(f"{ticks}{language}\n{content}\n{ticks}")
 
 
 def markdown_environment() -> Environment:
@@ -43,8 +56,9 @@ def markdown_environment() -> Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
         undefined=StrictUndefined,
+        finalize=text,
     )
-    env.filters.update(cell=cell, code=code, fence=fence, slug=slug)
+    env.filters.update(cell=cell, code=code, cellcode=cellcode, fence=fence, slug=slug)
     return env
 
 
