@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sys
 import traceback
@@ -17,6 +18,7 @@ from auditor.config import Config, load_config
 from auditor.errors import AuditorError, SourceError
 from auditor.findings import AuditRun, Severity
 from auditor.pipeline import compare_many
+from auditor.redact import RedactingFilter, redact
 from auditor.report import DEFAULT_FORMATS, FORMATS, RenderOptions, render, write_files, write_reports
 from auditor.report.run_summary import render_index, render_summary
 from auditor.sources import ManagedPolicyCache, access, collect, write_snapshot
@@ -38,12 +40,14 @@ _config_option = click.option(
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="iam-drift-auditor")
-def cli() -> None:
+@click.option("-v", "--verbose", count=True, help="Log progress (-v) or every AWS request (-vv); credentials masked.")
+def cli(verbose: int) -> None:
     """Find IAM drift between AWS accounts.
 
     Exit codes: 0 no finding at or above --fail-on, 1 drift, 2 usage or config error,
     3 an account could not be read, 4 internal error.
     """
+    _setup_logging(verbose)
 
 
 @cli.command("compare")
@@ -253,15 +257,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         click.echo("auditor: aborted", err=True)
         return EXIT_USAGE
     except SourceError as exc:
-        click.echo(f"auditor: cannot read account: {exc}", err=True)
+        click.echo(redact(f"auditor: cannot read account: {exc}"), err=True)
         return EXIT_UNREADABLE
     except AuditorError as exc:
-        click.echo(f"auditor: error: {exc}", err=True)
+        click.echo(redact(f"auditor: error: {exc}"), err=True)
         return EXIT_USAGE
     except Exception as exc:  # noqa: BLE001 - the last line of defence: exit 4, not a traceback
         if os.environ.get("AUDITOR_DEBUG"):
-            traceback.print_exc()
-        click.echo(f"auditor: internal error: {type(exc).__name__}: {exc} (set AUDITOR_DEBUG=1 for details)", err=True)
+            click.echo(redact(traceback.format_exc()), err=True)
+        message = f"auditor: internal error: {type(exc).__name__}: {exc} (set AUDITOR_DEBUG=1 for details)"
+        click.echo(redact(message), err=True)
         return EXIT_INTERNAL
     return code if isinstance(code, int) else EXIT_CLEAN
 
@@ -290,6 +295,19 @@ def _print_summary(run: AuditRun, paths: list[Path], threshold: Severity) -> Non
         click.echo(f"stale waivers (matched nothing): {', '.join(str(w.entry) for w in run.stale_waivers)}")
     for path in paths:
         click.echo(f"report: {path}")
+
+
+def _setup_logging(verbose: int) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.addFilter(RedactingFilter())  # on the handler: every record written passes through it
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(logging.WARNING)
+    if verbose >= 1:
+        logging.getLogger("auditor").setLevel(logging.INFO)
+    if verbose >= 2:
+        root.setLevel(logging.DEBUG)
 
 
 def _exit_code(runs: list[AuditRun], failing: list[object]) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 
@@ -28,6 +29,8 @@ from auditor.model.snapshot import AccountSnapshot
 from auditor.normalize import normalize_account
 from auditor.sources import Collector
 from auditor.waivers import Waiver, apply_waivers, load_waivers, stale
+
+log = logging.getLogger(__name__)
 
 
 def compare(
@@ -80,7 +83,10 @@ def compare_many(
 
 def load_account(account: ResolvedAccount, collector: Collector) -> NormalizedAccount:
     """Collect one account and normalize it; a malformed document names the source, role and policy."""
-    return normalize(collector.collect(account), account)
+    log.info("reading account %s from %s", account.name, account.snapshot or account.role_arn or "current credentials")
+    normalized = normalize(collector.collect(account), account)
+    log.info("account %s (%s): %d roles", account.name, normalized.account_id, len(normalized.roles))
+    return normalized
 
 
 def normalize(snapshot: AccountSnapshot, account: ResolvedAccount) -> NormalizedAccount:

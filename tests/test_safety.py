@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 from datetime import UTC, datetime
 from typing import Any
@@ -17,10 +18,11 @@ from auditor.cli import main
 from auditor.findings import FindingKind
 from auditor.pipeline import compare_many
 from auditor.sources import Collector
-from tests.conftest import account_iam, live_config_text
+from tests.conftest import FAKE_KEY_ID, FAKE_SECRET, account_iam, live_config_text
 from tests.scenario import ECS_EXECUTION, seed
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+FORMATS = "md,html,json,sarif,junit"
 STAGING = "444444444444"
 
 
@@ -183,3 +185,17 @@ def test_policy_command_text_shows_trust_with_the_external_id(capsys):
     out = capsys.readouterr().out
     assert '"sts:ExternalId": "s3cr3t-id"' in out and "arn:aws:iam::999999999999:role/ci" in out
     assert "sts:AssumeRole" in out and "AWSTemplateFormatVersion" in out
+
+
+def test_credentials_never_appear_in_logs_reports_or_errors(seeded, write_config, tmp_path, capsys):
+    path = write_config(live_config_text())
+    assert main(["-vv", "compare", "prod", "dev", "-c", str(path), "-o", str(tmp_path / "out"), "-f", FORMATS]) == 1
+    captured = capsys.readouterr()
+    outputs = [captured.out, captured.err] + [p.read_text() for p in (tmp_path / "out").iterdir()]
+    assert "AssumeRole" in captured.err and "Response body" in captured.err  # debug logging really ran
+    for text in outputs:
+        assert FAKE_KEY_ID not in text and FAKE_SECRET not in text
+        assert not re.search(r"\b(?:AKIA|ASIA)[A-Z0-9]{16}\b", text)
+        assert not re.search(r"<SessionToken>(?!\*\*\*\*<)", text) and not re.search(
+            r"<SecretAccessKey>(?!\*\*\*\*<)", text
+        )

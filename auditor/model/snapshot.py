@@ -49,7 +49,6 @@ class RoleRecord(Frozen):
     permissions_boundary: ManagedPolicyRecord | None = None
     tags: dict[str, str] = Field(default_factory=dict)
 
-
     @field_validator("inline_policies")
     @classmethod
     def _policy_names(cls, value: dict[str, JsonObject]) -> dict[str, JsonObject]:
