@@ -163,7 +163,8 @@ def read_yaml(path: Path, what: str) -> Any:
     try:
         return yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: invalid YAML: {_one_line(str(exc))}") from None
+        detail = _one_line(str(exc)).replace(' in "<unicode string>"', "")
+        raise ConfigError(f"{path}: invalid YAML: {detail}") from None
     except RecursionError:
         raise ConfigError(f"{path}: invalid YAML: nested too deeply") from None
 
