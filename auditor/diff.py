@@ -52,6 +52,8 @@ def diff_pair(pair: RolePair) -> RoleDiff:
     """The policies that differ between a matched pair and their effect; NO_DIFF for an unpaired role."""
     if pair.baseline is None or pair.target is None:
         return NO_DIFF
+    if pair.baseline.signature == pair.target.signature:
+        return NO_DIFF  # equal in meaning; nothing needs canonicalizing
     if pair.baseline.comparable() == pair.target.comparable():
         return NO_DIFF
     ids: dict[Any, int] = {}

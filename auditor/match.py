@@ -12,11 +12,11 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from fnmatch import fnmatchcase
 
 from auditor.config import RolesConfig
 from auditor.errors import UsageError
-from auditor.model.base import Frozen
 from auditor.model.normalized import NormalizedAccount, NormalizedRole
 from auditor.normalize.placeholders import ENV, env_segment_pattern
 
@@ -39,7 +39,8 @@ _SSO_NAME = re.compile(r"^AWSReservedSSO_(?P<set>.+)_[0-9a-f]{16}$")
 KeyFunction = Callable[[NormalizedRole], str | None]
 
 
-class RolePair(Frozen):
+@dataclass(frozen=True)
+class RolePair:
     """A baseline role and its counterpart; one side is None for an unpaired role."""
 
     baseline: NormalizedRole | None

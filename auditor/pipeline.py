@@ -91,10 +91,10 @@ def load_account(account: ResolvedAccount, collector: Collector) -> NormalizedAc
 
 def normalize(snapshot: AccountSnapshot, account: ResolvedAccount) -> NormalizedAccount:
     """Normalize a collected snapshot, naming its file in any format error."""
+    origin = str(account.snapshot) if account.snapshot else f"account {account.name!r}"
     try:
-        return normalize_account(snapshot, account.name, account.env, account.env_tokens)
+        return normalize_account(snapshot, account.name, account.env, account.env_tokens, origin)
     except InputFormatError as exc:
-        origin = str(account.snapshot) if account.snapshot else f"account {account.name!r}"
         raise SnapshotFormatError(f"{origin}: {exc}") from None
 
 

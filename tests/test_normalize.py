@@ -218,3 +218,32 @@ def test_normalizing_twice_changes_nothing(document: dict[str, Any]):
 @given(_policy, st.integers(min_value=0, max_value=10_000))
 def test_rewritten_copy_normalizes_equal(document: dict[str, Any], seed: int):
     assert canon(_rewrite(document, seed)) == canon(document)
+
+
+# Signatures: equal signatures must mean equal meaning (the comparison skips canonical form on them) ---------
+
+
+def _account(document: dict[str, Any], account: str, env: str):
+    from datetime import UTC, datetime
+
+    from auditor.model import AccountSnapshot, RoleRecord
+    from auditor.normalize import normalize_account
+
+    name = f"app-{env}"
+    role = RoleRecord(name=name, arn=f"arn:aws:iam::{account}:role/{name}", inline_policies={"P": document})
+    snapshot = AccountSnapshot(
+        account_id=account, collected_at=datetime(2026, 1, 1, tzinfo=UTC), source="t", roles={name: role}
+    )
+    return normalize_account(snapshot, env, env).roles[name]
+
+
+@settings(max_examples=150, deadline=None)
+@given(_policy, _policy)
+def test_equal_signatures_mean_equal_canonical_policies(first: dict[str, Any], second: dict[str, Any]):
+    prod = _account(first, "111111111111", "prod")
+    moved = json.dumps(first).replace("111111111111", "222222222222").replace("-prod", "-dev")
+    dev_same = _account(json.loads(moved), "222222222222", "dev")
+    other = _account(second, "222222222222", "dev")
+    assert prod.signature == dev_same.signature and prod.comparable() == dev_same.comparable()
+    if prod.signature == other.signature:
+        assert prod.comparable() == other.comparable()

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from auditor.model.base import Frozen
 from auditor.model.gaad import is_aws_managed
@@ -40,17 +42,59 @@ class NormalizedPolicy(Frozen):
         return (self.key, self.document, self.unreadable is not None)
 
 
-class NormalizedRole(Frozen):
-    """A role keyed by its parts' cross-account identities."""
+class RoleParts(NamedTuple):
+    """A role's policies in canonical form, keyed by their cross-account identities."""
 
-    name: str
-    arn: str
-    path: str
     inline: dict[str, NormalizedPolicy]
     managed: dict[str, NormalizedPolicy]
-    trust: NormalizedPolicy | None = None
-    boundary: NormalizedPolicy | None = None
-    tags: dict[str, str]
+    trust: NormalizedPolicy | None
+    boundary: NormalizedPolicy | None
+
+
+class NormalizedRole:
+    """A role whose canonical policies are built on first use.
+
+    `signature` is the role's policies with account ID and env set to placeholders, serialized: two
+    roles with equal signatures are equal in meaning, so most roles of a large account never need
+    their documents canonicalized at all (see `auditor.normalize.account`).
+    """
+
+    __slots__ = ("_build", "_parts", "arn", "name", "path", "signature", "tags")
+
+    def __init__(
+        self, name: str, arn: str, path: str, tags: dict[str, str], signature: bytes, build: Callable[[], RoleParts]
+    ) -> None:
+        self.name, self.arn, self.path, self.tags, self.signature = name, arn, path, tags, signature
+        self._build: Callable[[], RoleParts] | None = build
+        self._parts: RoleParts | None = None
+
+    @property
+    def parts(self) -> RoleParts:
+        """The canonical policies, built once."""
+        if self._parts is None:
+            assert self._build is not None
+            self._parts, self._build = self._build(), None
+        return self._parts
+
+    @property
+    def inline(self) -> dict[str, NormalizedPolicy]:
+        """Inline policies by name."""
+        return self.parts.inline
+
+    @property
+    def managed(self) -> dict[str, NormalizedPolicy]:
+        """Attached managed policies by ARN with placeholders."""
+        return self.parts.managed
+
+    @property
+    def trust(self) -> NormalizedPolicy | None:
+        """The trust policy."""
+        return self.parts.trust
+
+    @property
+    def boundary(self) -> NormalizedPolicy | None:
+        """The permissions boundary."""
+        return self.parts.boundary
 
     def comparable(self) -> dict[str, object]:
         """The role's meaning as plain nested data; equal views mean no drift."""
@@ -61,8 +105,12 @@ class NormalizedRole(Frozen):
             "boundary": self.boundary.comparable() if self.boundary else None,
         }
 
+    def __repr__(self) -> str:
+        return f"NormalizedRole({self.name!r})"
 
-class NormalizedAccount(Frozen):
+
+@dataclass(frozen=True)
+class NormalizedAccount:
     """One account's roles in canonical form, with what is needed to put placeholders back."""
 
     name: str

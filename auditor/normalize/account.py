@@ -1,27 +1,38 @@
-"""AccountSnapshot -> NormalizedAccount: every document canonical, every identity placeholdered."""
+"""AccountSnapshot -> NormalizedAccount: every identity placeholdered, documents canonical when needed.
+
+Each role gets a signature first: its policies with `${Account}` and `${Env}` in place (the same
+rewrite canonicalization applies, at the same places), serialized with sorted keys. Canonical form is
+a function of that rewritten text, so equal signatures mean equal meaning, and the comparison builds
+canonical documents only for roles whose signatures differ: a few percent of a large account. (The
+price: a malformed document that is identical in both accounts is not noticed.)
+"""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from auditor.errors import PolicyFormatError
+import orjson
+
+from auditor.errors import PolicyFormatError, SnapshotFormatError
 from auditor.model.documents import decode_document
-from auditor.model.normalized import NormalizedAccount, NormalizedPolicy, NormalizedRole, PolicyType
+from auditor.model.gaad import is_aws_managed
+from auditor.model.normalized import NormalizedAccount, NormalizedPolicy, NormalizedRole, PolicyType, RoleParts
 from auditor.model.policy import PolicyDocument
 from auditor.model.snapshot import AccountSnapshot, ManagedPolicyRecord, RoleRecord
-from auditor.normalize.placeholders import AccountContext
+from auditor.normalize.placeholders import AccountContext, map_values
 from auditor.normalize.policy import canonical_document
 
 
 def normalize_account(
-    snapshot: AccountSnapshot, name: str, env: str, tokens: tuple[str, ...] = ()
+    snapshot: AccountSnapshot, name: str, env: str, tokens: tuple[str, ...] = (), origin: str = ""
 ) -> NormalizedAccount:
-    """Normalize every role of a snapshot; PolicyFormatError names the role and policy at fault.
+    """Normalize every role of a snapshot; a malformed document raises, naming `origin`, role and policy.
 
     `env` is the account's primary env token; `tokens` all of them (default: just `env`).
     """
     tokens = tokens or (env,)
-    normalizer = _AccountNormalizer(AccountContext(snapshot.account_id, env, tokens))
+    normalizer = _AccountNormalizer(AccountContext(snapshot.account_id, env, tokens), origin)
     return NormalizedAccount(
         name=name,
         env=env,
@@ -36,12 +47,46 @@ def normalize_account(
 class _AccountNormalizer:
     """Normalizes the roles of one account, each managed policy once however many roles attach it."""
 
-    def __init__(self, context: AccountContext) -> None:
+    def __init__(self, context: AccountContext, origin: str) -> None:
         self._context = context
+        self._origin = origin
         self._managed: dict[tuple[str, str], tuple[Any, NormalizedPolicy]] = {}
 
     def role(self, role: RoleRecord) -> NormalizedRole:
-        """One role in canonical form."""
+        """The role with its signature; its canonical policies are built on first use."""
+        return NormalizedRole(
+            role.name, role.arn, role.path, role.tags, self._signature(role), lambda: self._parts(role)
+        )
+
+    def _signature(self, role: RoleRecord) -> bytes:
+        rewrite = self._context.to_placeholders
+
+        def managed(record: ManagedPolicyRecord) -> list[Any]:
+            # AWS managed policies compare by ARN alone (see NormalizedPolicy.comparable).
+            document = None if is_aws_managed(record.arn) else map_values(record.document, rewrite)
+            return [rewrite(record.arn), document, record.unreadable is not None]
+
+        boundary = managed(role.permissions_boundary) if role.permissions_boundary else None
+        data = [
+            map_values(role.inline_policies, rewrite),
+            map_values(role.trust_policy, rewrite),
+            sorted((managed(record) for record in role.managed_policies), key=lambda item: item[0]),
+            boundary,
+        ]
+        try:
+            return orjson.dumps(data, option=orjson.OPT_SORT_KEYS)
+        except TypeError:  # integers beyond 64 bits: rare enough for the slow path
+            return json.dumps(data, sort_keys=True, default=str).encode("utf-8")
+
+    def _parts(self, role: RoleRecord) -> RoleParts:
+        try:
+            return self._canonical_parts(role)
+        except PolicyFormatError as exc:
+            if self._origin:
+                raise SnapshotFormatError(f"{self._origin}: {exc}") from None
+            raise
+
+    def _canonical_parts(self, role: RoleRecord) -> RoleParts:
         inline = {
             name: self._document_policy(role, name, "inline", f"inline policy {name!r}", document)
             for name, document in role.inline_policies.items()
@@ -53,16 +98,8 @@ class _AccountNormalizer:
         boundary = None
         if role.permissions_boundary is not None:
             boundary = self._managed_policy(role, role.permissions_boundary, "boundary")
-        # model_construct: every part was built and checked here; validating again would copy every document.
-        return NormalizedRole.model_construct(
-            name=role.name,
-            arn=role.arn,
-            path=role.path,
-            inline=inline,
-            managed={policy.key: policy for policy in managed},
-            trust=trust,
-            boundary=boundary,
-            tags=role.tags,
+        return RoleParts(
+            inline=inline, managed={policy.key: policy for policy in managed}, trust=trust, boundary=boundary
         )
 
     def _document_policy(
