@@ -22,6 +22,7 @@ from auditor.findings import (
     UnreadableAccount,
     classify,
 )
+from auditor.gc_pause import gc_paused
 from auditor.iamdb import dataset_version
 from auditor.match import RolePair, match_roles
 from auditor.model.normalized import NormalizedAccount
@@ -52,6 +53,18 @@ def compare_many(
     collector: Collector | None = None,
 ) -> AuditRun:
     """Compare each target with the baseline, reading the baseline once; `only` narrows the roles (globs)."""
+    with gc_paused():  # large, acyclic data throughout: see auditor.gc_pause
+        return _compare_many(config, baseline, targets, now, only, collector)
+
+
+def _compare_many(
+    config: Config,
+    baseline: str,
+    targets: Sequence[str],
+    now: datetime | None,
+    only: Iterable[str],
+    collector: Collector | None,
+) -> AuditRun:
     if not targets:
         raise UsageError("name at least one target account")
     now = now or datetime.now(UTC)

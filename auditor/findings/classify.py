@@ -25,7 +25,8 @@ def classify(pair: RolePair, diff: RoleDiff, sides: Sides) -> list[Finding]:
     elif pair.baseline is None and pair.target is not None:
         found.append(_role_extra(pair.target, sides))
     elif pair.baseline is not None and pair.target is not None:
-        found.extend(_unreadable_policies(pair.baseline, pair.target, sides))
+        if pair.baseline.has_unreadable or pair.target.has_unreadable:
+            found.extend(_unreadable_policies(pair.baseline, pair.target, sides))
         found.extend(_pair_findings(pair.baseline, pair.target, diff, sides))
         moved = restructured(pair.baseline, pair.target, diff, found, sides)
         found.extend([moved] if moved else [])

@@ -59,12 +59,21 @@ class NormalizedRole:
     their documents canonicalized at all (see `auditor.normalize.account`).
     """
 
-    __slots__ = ("_build", "_parts", "arn", "name", "path", "signature", "tags")
+    __slots__ = ("_build", "_parts", "arn", "has_unreadable", "name", "path", "signature", "tags")
 
     def __init__(
-        self, name: str, arn: str, path: str, tags: dict[str, str], signature: bytes, build: Callable[[], RoleParts]
+        self,
+        name: str,
+        arn: str,
+        path: str,
+        tags: dict[str, str],
+        signature: bytes,
+        build: Callable[[], RoleParts],
+        has_unreadable: bool = False,
     ) -> None:
         self.name, self.arn, self.path, self.tags, self.signature = name, arn, path, tags, signature
+        self.has_unreadable = has_unreadable
+        """True if a managed policy or the boundary could not be read: known without building the parts."""
         self._build: Callable[[], RoleParts] | None = build
         self._parts: RoleParts | None = None
 

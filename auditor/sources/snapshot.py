@@ -6,10 +6,12 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
+import orjson
 from pydantic import ValidationError
 
 from auditor.atomic_write import write_text_atomic
 from auditor.errors import InputFormatError, SnapshotFormatError
+from auditor.gc_pause import gc_paused
 from auditor.model.base import describe_validation_error
 from auditor.model.gaad import looks_like_gaad, snapshot_from_gaad
 from auditor.model.snapshot import AccountSnapshot
@@ -18,17 +20,17 @@ from auditor.model.snapshot import AccountSnapshot
 def read_snapshot(path: Path) -> AccountSnapshot:
     """Load a snapshot or GAAD file (auto-detected); SnapshotFormatError names the file and the problem."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        with gc_paused():
+            data = orjson.loads(path.read_bytes())
     except FileNotFoundError:
         raise SnapshotFormatError(f"{path}: snapshot file not found") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise SnapshotFormatError(f"{path}: cannot read snapshot: {exc}") from None
-    except json.JSONDecodeError as exc:
+    except orjson.JSONDecodeError as exc:
         raise SnapshotFormatError(f"{path}: invalid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})") from None
-    except RecursionError:
-        raise SnapshotFormatError(f"{path}: invalid JSON: nested too deeply") from None
     try:
-        return _parse(data, path)
+        with gc_paused():
+            return _parse(data, path)
     except InputFormatError as exc:
         raise SnapshotFormatError(f"{path}: {exc}") from None
     except ValidationError as exc:
