@@ -54,8 +54,10 @@ class _AccountNormalizer:
 
     def role(self, role: RoleRecord) -> NormalizedRole:
         """The role with its signature; its canonical policies are built on first use."""
+        records = [*role.managed_policies, *([role.permissions_boundary] if role.permissions_boundary else [])]
+        unreadable = any(record.unreadable is not None for record in records)
         return NormalizedRole(
-            role.name, role.arn, role.path, role.tags, self._signature(role), lambda: self._parts(role)
+            role.name, role.arn, role.path, role.tags, self._signature(role), lambda: self._parts(role), unreadable
         )
 
     def _signature(self, role: RoleRecord) -> bytes:
