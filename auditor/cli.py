@@ -7,17 +7,21 @@ import logging
 import os
 import sys
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
 import click
+from rich.console import Console
+from rich.progress import Progress
+from rich.table import Table
 
 from auditor.audit import comparison_folder, run_audits, safe_name
 from auditor.config import Config, load_config
 from auditor.errors import AuditorError, SourceError
 from auditor.findings import AuditRun, Severity
-from auditor.pipeline import compare_many
+from auditor.pipeline import RunOptions, compare_many, compare_organization
 from auditor.redact import RedactingFilter, redact
 from auditor.report import DEFAULT_FORMATS, FORMATS, RenderOptions, render, write_files, write_reports
 from auditor.report.run_summary import render_index, render_summary
@@ -77,6 +81,15 @@ def cli(verbose: int) -> None:
 )
 @click.option("--role", "role_globs", multiple=True, metavar="GLOB", help="Only roles whose name matches (repeatable).")
 @click.option("--include-service-roles", is_flag=True, help="Also compare service-linked roles (AWS's own).")
+@click.option(
+    "--all-accounts",
+    is_flag=True,
+    help="Compare every other account of the baseline's AWS Organization (see `organization:` in config).",
+)
+@click.option(
+    "--concurrency", type=click.IntRange(1, 64), default=8, show_default=True, help="Target accounts read at once."
+)
+@click.option("--stats", is_flag=True, help="Print the AWS API calls made, per operation.")
 def compare_command(
     accounts: tuple[str, ...],
     config_path: Path,
@@ -85,6 +98,9 @@ def compare_command(
     fail_on: str,
     role_globs: tuple[str, ...],
     include_service_roles: bool,
+    all_accounts: bool,
+    concurrency: int,
+    stats: bool,
 ) -> int:
     """Compare each TARGET with BASELINE: auditor compare [BASELINE] TARGET [TARGET...].
 
@@ -95,9 +111,19 @@ def compare_command(
     if include_service_roles:
         roles = config.roles.model_copy(update={"include_service_roles": True})
         config = config.model_copy(update={"roles": roles})
-    baseline, targets = _baseline_and_targets(accounts, config.baseline)
     now = datetime.now(UTC).replace(microsecond=0)
-    run = compare_many(config, baseline, targets, now=now, only=role_globs)
+    with _progress() as progress:
+        options = RunOptions(only=role_globs, concurrency=concurrency, progress=progress)
+        if all_accounts:
+            if len(accounts) != 1:
+                raise click.UsageError(
+                    "with --all-accounts, name only the baseline: auditor compare prod --all-accounts"
+                )
+            baseline, run = accounts[0], compare_organization(config, accounts[0], now=now, options=options)
+            targets = ["organization"]
+        else:
+            baseline, targets = _baseline_and_targets(accounts, config.baseline)
+            run = compare_many(config, baseline, targets, now=now, options=options)
     threshold = Severity(fail_on)
     options = RenderOptions(config.report.markdown_limit_kb * 1024, threshold, _location(config_path, config, baseline))
     rendered = render(run, _formats(formats), options)
@@ -105,6 +131,8 @@ def compare_command(
     directory = out_dir or Path("reports") / f"{now:%Y-%m-%d}-{safe_name(baseline)}-vs-{names}"
     paths = write_reports(rendered, directory)
     _print_summary(run, paths, threshold)
+    if stats:
+        _print_stats(run)
     return _exit_code([run], run.at_or_above(threshold))
 
 
@@ -295,6 +323,27 @@ def _print_summary(run: AuditRun, paths: list[Path], threshold: Severity) -> Non
         click.echo(f"stale waivers (matched nothing): {', '.join(str(w.entry) for w in run.stale_waivers)}")
     for path in paths:
         click.echo(f"report: {path}")
+
+
+@contextmanager
+def _progress() -> Iterator[Callable[[str, int, int], None]]:
+    """A progress bar on stderr while target accounts are read (shown only on a terminal)."""
+    console = Console(stderr=True)
+    with Progress(console=console, transient=True, disable=not console.is_terminal) as bar:
+        task = bar.add_task("reading accounts", total=None)
+
+        def advance(name: str, done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total, description=f"read {name}")
+
+        yield advance
+
+
+def _print_stats(run: AuditRun) -> None:
+    table = Table("AWS API operation", "calls", title="API calls")
+    for operation, count in run.stats.api_calls.items():
+        table.add_row(operation, str(count))
+    table.add_row("total", str(sum(run.stats.api_calls.values())))
+    Console().print(table)
 
 
 def _setup_logging(verbose: int) -> None:

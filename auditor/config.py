@@ -67,6 +67,26 @@ class RolesConfig(Frozen):
     """Tag keys whose values together pair roles that no name rule pairs."""
 
 
+class OrganizationConfig(Frozen):
+    """How `--all-accounts` finds and reads the member accounts of an AWS Organization."""
+
+    role_arn: str | None = None
+    """Role in the management account allowed organizations:ListAccounts; default: the baseline's credentials."""
+    member_role_name: str = "iam-drift-auditor-readonly"
+    """The auditor's role in every member account."""
+    external_id: str | None = None
+    include: tuple[str, ...] = ("*",)
+    """Globs on account names."""
+    exclude: tuple[str, ...] = ()
+
+    @field_validator("role_arn")
+    @classmethod
+    def _role_arn_shape(cls, value: str | None) -> str | None:
+        if value is not None and not _ROLE_ARN.match(value):
+            raise ValueError(f"not an IAM role ARN: {value!r}")
+        return value
+
+
 class AwsConfig(Frozen):
     """How the tool talks to AWS."""
 
@@ -98,6 +118,7 @@ class Config(Frozen):
     """Waivers file; default: waivers.yaml beside the config, if it exists."""
     report: ReportConfig = ReportConfig()
     aws: AwsConfig = AwsConfig()
+    organization: OrganizationConfig = OrganizationConfig()
     audits: list[AuditSpec] = Field(default_factory=list)
     """What `auditor audit` runs: `[{baseline: prod, targets: [dev, staging]}]`."""
 

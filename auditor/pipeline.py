@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from auditor.config import Config, ResolvedAccount
@@ -29,6 +31,7 @@ from auditor.model.normalized import NormalizedAccount
 from auditor.model.snapshot import AccountSnapshot
 from auditor.normalize import normalize_account
 from auditor.sources import Collector
+from auditor.sources.organizations import member_accounts
 from auditor.waivers import Waiver, apply_waivers, load_waivers, stale
 
 log = logging.getLogger(__name__)
@@ -44,6 +47,19 @@ def compare(
     return run.comparisons[0]
 
 
+@dataclass(frozen=True)
+class RunOptions:
+    """How a run reads its accounts: narrowed roles, parallel reads, progress, and the collector to use."""
+
+    only: tuple[str, ...] = ()
+    """Globs on role names."""
+    concurrency: int = 8
+    """Target accounts read at once; each read waits mostly on AWS."""
+    progress: Callable[[str, int, int], None] | None = None
+    """Called with (account name, accounts done, accounts in all) as each target is read."""
+    collector: Collector | None = None
+
+
 def compare_many(
     config: Config,
     baseline: str,
@@ -51,37 +67,47 @@ def compare_many(
     now: datetime | None = None,
     only: Iterable[str] = (),
     collector: Collector | None = None,
+    options: RunOptions | None = None,
 ) -> AuditRun:
     """Compare each target with the baseline, reading the baseline once; `only` narrows the roles (globs)."""
-    with gc_paused():  # large, acyclic data throughout: see auditor.gc_pause
-        return _compare_many(config, baseline, targets, now, only, collector)
-
-
-def _compare_many(
-    config: Config,
-    baseline: str,
-    targets: Sequence[str],
-    now: datetime | None,
-    only: Iterable[str],
-    collector: Collector | None,
-) -> AuditRun:
     if not targets:
         raise UsageError("name at least one target account")
-    now = now or datetime.now(UTC)
-    waivers = load_waivers(config.waivers)
+    options = options or RunOptions(only=tuple(only), collector=collector)
     accounts = [config.account(name) for name in (baseline, *targets)]  # unknown names fail before any call
-    collector = collector or Collector(now=now, max_attempts=config.aws.max_attempts)
-    base = load_account(accounts[0], collector)  # without the baseline there is nothing to compare: SourceError
-    used: set[int] = set()
-    results, unreadable = [], []
-    for account in accounts[1:]:
-        try:
-            other = base if account.name == baseline else load_account(account, collector)
-        except SourceError as exc:
-            # One unreadable account must not stop the others; it is reported, never taken as "no drift".
-            unreadable.append(UnreadableAccount(name=account.name, reason=str(exc), fix=exc.fix))
-            continue
-        results.append(compare_accounts(base, other, config, now, only=only, waivers=waivers, used=used))
+    return _run(config, accounts[0], accounts[1:], now or datetime.now(UTC), options)
+
+
+def compare_organization(
+    config: Config, baseline: str, now: datetime | None = None, options: RunOptions | None = None
+) -> AuditRun:
+    """Compare every other account of the baseline's AWS Organization with the baseline (--all-accounts)."""
+    options = options or RunOptions()
+    now = now or datetime.now(UTC)
+    base_account = config.account(baseline)
+    collector = options.collector or Collector(now=now, max_attempts=config.aws.max_attempts)
+    _, members = member_accounts(base_account, config.organization, collector.factory)
+    if not members:
+        raise UsageError("the organization has no other active account in scope")
+    return _run(config, base_account, members, now, replace(options, collector=collector))
+
+
+def _run(
+    config: Config, baseline: ResolvedAccount, targets: Sequence[ResolvedAccount], now: datetime, options: RunOptions
+) -> AuditRun:
+    with gc_paused():  # large, acyclic data throughout: see auditor.gc_pause
+        waivers = load_waivers(config.waivers)
+        collector = options.collector or Collector(now=now, max_attempts=config.aws.max_attempts)
+        base = load_account(baseline, collector)  # without the baseline there is nothing to compare: SourceError
+        loaded = _load_targets(baseline, base, targets, collector, options)
+        used: set[int] = set()
+        results, unreadable = [], []
+        for account in targets:
+            other = loaded[account.name]
+            if isinstance(other, SourceError):
+                # One unreadable account must not stop the others; it is reported, never taken as "no drift".
+                unreadable.append(UnreadableAccount(name=account.name, reason=str(other), fix=other.fix))
+                continue
+            results.append(compare_accounts(base, other, config, now, options.only, waivers, used))
     stale_waivers = stale(waivers, used)
     stats = Stats(api_calls=collector.calls.totals())
     return AuditRun(
@@ -92,6 +118,34 @@ def _compare_many(
         stale_waivers=stale_waivers,
         stats=stats,
     )
+
+
+def _load_targets(
+    baseline: ResolvedAccount,
+    base: NormalizedAccount,
+    targets: Sequence[ResolvedAccount],
+    collector: Collector,
+    options: RunOptions,
+) -> dict[str, NormalizedAccount | SourceError]:
+    """Read the targets, several at a time; an account that cannot be read yields its error, not a crash."""
+
+    def read(account: ResolvedAccount) -> NormalizedAccount | SourceError:
+        if account.name == baseline.name:
+            return base
+        try:
+            return load_account(account, collector)
+        except SourceError as exc:
+            return exc
+
+    loaded: dict[str, NormalizedAccount | SourceError] = {}
+    with ThreadPoolExecutor(max_workers=max(1, options.concurrency), thread_name_prefix="account") as pool:
+        futures = {pool.submit(read, account): account for account in targets}
+        for done, future in enumerate(as_completed(futures), start=1):
+            account = futures[future]
+            loaded[account.name] = future.result()
+            if options.progress is not None:
+                options.progress(account.name, done, len(targets))
+    return loaded
 
 
 def load_account(account: ResolvedAccount, collector: Collector) -> NormalizedAccount:

@@ -25,10 +25,14 @@ class Collector:
     hooks: tuple[tuple[str, Callable[..., Any]], ...] = ()
     """(botocore event, handler) pairs for every client: instrumentation, or faults in tests."""
 
+    @property
+    def factory(self) -> ClientFactory:
+        """The client factory every AWS call of this run goes through."""
+        return ClientFactory(calls=self.calls, max_attempts=self.max_attempts, hooks=self.hooks)
+
     def collect(self, account: ResolvedAccount) -> AccountSnapshot:
         """Read one account from wherever its config points."""
-        factory = ClientFactory(calls=self.calls, max_attempts=self.max_attempts, hooks=self.hooks)
-        return collect(account, self.cache, self.now, factory)
+        return collect(account, self.cache, self.now, self.factory)
 
 
 def collect(

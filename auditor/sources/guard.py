@@ -9,6 +9,7 @@ from auditor.errors import ReadOnlyViolationError
 ALLOWED_OPERATIONS: dict[str, frozenset[str]] = {
     "sts": frozenset({"AssumeRole", "GetCallerIdentity"}),
     "iam": frozenset({"GetAccountAuthorizationDetails", "GetPolicy", "GetPolicyVersion"}),
+    "organizations": frozenset({"ListAccounts"}),  # --all-accounts, in the management account only
 }
 
 

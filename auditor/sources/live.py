@@ -101,13 +101,13 @@ def open_session(account: ResolvedAccount, factory: ClientFactory | None = None)
         raise SourceError(f"account {account.name!r}: {exc}") from None
     sts = (factory or ClientFactory()).client(base, "sts")
     if account.role_arn is None:
-        identity = _call(account, "sts:GetCallerIdentity", sts.get_caller_identity)
+        identity = call_aws(account, "sts:GetCallerIdentity", sts.get_caller_identity)
         return base, identity["Account"]
     params: dict[str, Any] = {"RoleArn": account.role_arn, "RoleSessionName": SESSION_NAME}
     if account.external_id:
         params["ExternalId"] = account.external_id
     try:
-        response = _call(account, "sts:AssumeRole", sts.assume_role, resource=account.role_arn, **params)
+        response = call_aws(account, "sts:AssumeRole", sts.assume_role, resource=account.role_arn, **params)
     except SourceError as exc:
         raise AssumeRoleError(
             f"{exc} (role {account.role_arn}; its trust policy must also trust the caller)", exc.fix
@@ -128,7 +128,7 @@ def read_authorization_details(iam: Any) -> dict[str, list[Any]]:
     policies: list[Any] = []
     params: dict[str, Any] = {"Filter": GAAD_FILTER, "MaxItems": GAAD_PAGE_SIZE}
     while True:
-        page = _call(None, "iam:GetAccountAuthorizationDetails", iam.get_account_authorization_details, **params)
+        page = call_aws(None, "iam:GetAccountAuthorizationDetails", iam.get_account_authorization_details, **params)
         roles.extend(page.get("RoleDetailList", []))
         policies.extend(page.get("Policies", []))
         if not page.get("IsTruncated"):
@@ -162,7 +162,8 @@ def _fetch_managed(iam: Any, arn: str) -> ManagedPolicyRecord:
     )
 
 
-def _call(account: ResolvedAccount | None, action: str, func: Any, resource: str = "*", **params: Any) -> Any:
+def call_aws(account: ResolvedAccount | None, action: str, func: Any, resource: str = "*", **params: Any) -> Any:
+    """Call `func`, turning AWS errors into SourceError that names the action (and the statement to add)."""
     where = f"account {account.name!r}: " if account else ""
     try:
         return func(**params)
