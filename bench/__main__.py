@@ -1,13 +1,15 @@
-"""python -m bench [--roles 1000,5000] [--against REV]: run the benchmarks and print a Markdown table.
+"""python -m bench: run every benchmark and print Markdown tables (commit the output as bench/RESULTS.md).
 
-Each measurement runs in its own process. `--against REV` also times the offline comparison of the
-same synthetic input at an earlier commit (checked out in a temporary git worktree), in the same run.
+Options: --offline 1000,5000,10000,20000  --live 1000,2000,5000  --harvest-up-to 2000
+         --many 50x500  --expansion 5000  --against REV (the offline comparison at an earlier commit).
+Each measurement runs in its own process; nothing here asserts a time, it prints.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import platform
 import subprocess
@@ -18,12 +20,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _run(module: str, roles: int, root: Path = ROOT) -> dict[str, float]:
+def _run(module: str, *args: str, root: Path = ROOT) -> list[dict[str, object]]:
     env = {**os.environ, "PYTHONPATH": str(root)}
     out = subprocess.run(
-        [sys.executable, "-m", module, str(roles)], cwd=root, env=env, check=True, capture_output=True, text=True
+        [sys.executable, "-m", module, *args], cwd=root, env=env, check=True, capture_output=True, text=True
     ).stdout
-    return json.loads(out.strip().splitlines()[-1])
+    return [json.loads(line) for line in out.splitlines() if line.startswith("{")]
 
 
 def _machine() -> str:
@@ -35,32 +37,65 @@ def _machine() -> str:
     return f"{platform.machine()}, {os.cpu_count()} cores{memory}, Python {platform.python_version()}"
 
 
-def main() -> None:
-    """Print the benchmark table."""
-    parser = argparse.ArgumentParser(prog="python -m bench")
-    parser.add_argument("--roles", default="1000,5000", help="comma-separated role counts per account")
-    parser.add_argument("--against", help="a git revision to time the offline comparison at, for a ratio")
-    args = parser.parse_args()
-    sizes = [int(size) for size in args.roles.split(",")]
-    print(f"Machine: {_machine()}\n")
-    print(
-        "| roles per account | offline compare (s) | peak RSS (MiB) | findings | planted | "
-        "expand every role (s) | grants | expansion RSS growth (MiB) |"
-    )
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|")
+def offline(sizes: list[int]) -> None:
+    """Two snapshot files compared: read, normalize, match, diff, classify."""
+    print("\n## Offline comparison (two snapshot files)\n")
+    print("| roles per account | snapshot file (MiB) | compare (s) | peak RSS (MiB) | findings | planted drifts |")
+    print("|---:|---:|---:|---:|---:|---:|")
     for size in sizes:
-        offline, expansion = _run("bench.offline", size), _run("bench.expansion", size)
+        [row] = _run("bench.offline", str(size))
         print(
-            f"| {size:,} | {offline['seconds']} | {offline['peak_rss_mib']} | {offline['findings']} | "
-            f"{offline['planted']} | {expansion['seconds']} | {expansion['grants']:,} | "
-            f"{expansion['rss_growth_mib']} |"
+            f"| {size:,} | {row['snapshot_mib']} | {row['seconds']} | {row['peak_rss_mib']} | {row['findings']} | "
+            f"{row['planted']} |"
         )
-    if args.against:
-        _against(args.against, sizes)
 
 
-def _against(revision: str, sizes: list[int]) -> None:
-    print(f"\n| roles per account | offline compare now (s) | at {revision} (s) | ratio |")
+def expansion(size: int) -> None:
+    """Effective permissions (wildcards, NotAction, Deny, boundary) of every role of both accounts."""
+    [row] = _run("bench.expansion", str(size))
+    print("\n## Expansion: effective permissions of every role\n")
+    print("| roles per account | roles expanded | grants | seconds | RSS growth (MiB) |")
+    print("|---:|---:|---:|---:|---:|")
+    print(f"| {size:,} | {row['roles_expanded']:,} | {row['grants']:,} | {row['seconds']} | {row['rss_growth_mib']} |")
+
+
+def live(sizes: list[int], harvest_up_to: int) -> None:
+    """Both accounts read through moto's HTTP server: ours, the bare GAAD floor, and a per-role harvester."""
+    print("\n## Live comparison against moto (two accounts)\n")
+    print(
+        "| roles per account | API calls per account (floor) | ours (s) | bare GAAD client (s) | ours / bare | "
+        "per-role harvest: calls, s | harvest / ours |"
+    )
+    print("|---:|---|---:|---:|---:|---|---:|")
+    for row in _run("bench.live", ",".join(map(str, sizes)), str(harvest_up_to)):
+        size = int(row["roles"])  # type: ignore[call-overload]
+        floor = 1 + math.ceil((size + 30) / 1000)  # STS + one GAAD page per 1,000 items (roles + policies)
+        per_account = int(row["ours_calls"]) / 2  # type: ignore[call-overload]
+        harvest = f"{row['harvest_calls']:,}, {row['harvest_s']}" if "harvest_s" in row else "not run"
+        ratio = f"{float(row['harvest_s']) / float(row['ours_s']):.0f}x" if "harvest_s" in row else ""  # type: ignore[arg-type]
+        print(
+            f"| {size:,} | {per_account:g} ({floor}) | {row['ours_s']} | {row['bare_s']} | "
+            f"{float(row['ours_s']) / float(row['bare_s']):.2f} | {harvest} | {ratio} |"
+        )  # type: ignore[arg-type]
+        print(f"\n<!-- calls for {size}: {json.dumps(row['calls'])} -->")
+
+
+def many(count: int, roles: int) -> None:
+    """One baseline against many accounts, read concurrently."""
+    [row] = _run("bench.many", str(count), str(roles), "8")
+    print("\n## Many accounts (moto, concurrency 8)\n")
+    print("| accounts | roles each | seconds | compared | unreadable | API calls |")
+    print("|---:|---:|---:|---:|---:|---:|")
+    print(
+        f"| {row['accounts']} | {row['roles_each']} | {row['seconds']} | {row['compared']} | {row['unreadable']} | "
+        f"{row['api_calls']} |"
+    )
+
+
+def against(revision: str, sizes: list[int]) -> None:
+    """The offline comparison now and at an earlier commit, on the same input, in the same run."""
+    print(f"\n## Against {revision}\n")
+    print(f"| roles per account | offline compare now (s) | at {revision} (s) | ratio |")
     print("|---:|---:|---:|---:|")
     with tempfile.TemporaryDirectory() as folder:
         tree = Path(folder) / "tree"
@@ -69,10 +104,42 @@ def _against(revision: str, sizes: list[int]) -> None:
         )
         try:
             for size in sizes:
-                now, then = _run("bench.offline", size), _run("bench.offline", size, root=tree)
-                print(f"| {size:,} | {now['seconds']} | {then['seconds']} | {now['seconds'] / then['seconds']:.2f} |")
+                [now] = _run("bench.offline", str(size))
+                [then] = _run("bench.offline", str(size), root=tree)
+                print(
+                    f"| {size:,} | {now['seconds']} | {then['seconds']} | "
+                    f"{float(now['seconds']) / float(then['seconds']):.2f} |"
+                )  # type: ignore[arg-type]
         finally:
             subprocess.run(["git", "worktree", "remove", "--force", str(tree)], cwd=ROOT, check=True)
+
+
+def _sizes(text: str) -> list[int]:
+    return [int(size) for size in text.split(",") if size]
+
+
+def main() -> None:
+    """Run the benchmarks chosen on the command line (all of them by default)."""
+    parser = argparse.ArgumentParser(prog="python -m bench")
+    parser.add_argument("--offline", default="1000,5000,10000,20000")
+    parser.add_argument("--expansion", type=int, default=5000)
+    parser.add_argument("--live", default="1000,2000,5000")
+    parser.add_argument("--harvest-up-to", type=int, default=2000)
+    parser.add_argument("--many", default="50x500")
+    parser.add_argument("--against", help="a git revision to time the offline comparison at, for a ratio")
+    args = parser.parse_args()
+    print(f"# Benchmark results\n\nMachine: {_machine()}. Produced by `python -m bench`.")
+    if args.offline:
+        offline(_sizes(args.offline))
+    if args.expansion:
+        expansion(args.expansion)
+    if args.live:
+        live(_sizes(args.live), args.harvest_up_to)
+    if args.many:
+        count, roles = (int(n) for n in args.many.split("x"))
+        many(count, roles)
+    if args.against:
+        against(args.against, _sizes(args.offline)[:2])
 
 
 if __name__ == "__main__":

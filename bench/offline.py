@@ -1,12 +1,13 @@
-"""Time one offline comparison of two synthetic snapshots in this process; prints one JSON line.
+"""Time one offline comparison of two synthetic snapshots; prints one JSON line.
 
-Run in a fresh process per measurement so peak RSS belongs to that measurement alone.
+The snapshots are written by a child process, so this process's peak RSS is the comparison's alone.
 """
 
 from __future__ import annotations
 
 import json
 import resource
+import subprocess
 import sys
 import tempfile
 import time
@@ -14,20 +15,18 @@ from pathlib import Path
 
 from auditor.config import Config
 from auditor.pipeline import compare
-from auditor.sources import write_snapshot
-from bench.synth import accounts
 
 
 def main(roles: int) -> dict[str, float | int]:
-    """Write two snapshots, then measure `compare` reading them (normalize, match, diff, classify)."""
-    prod, dev, planted = accounts(roles)
+    """Write two snapshots (child process), then measure `compare` reading them here."""
     with tempfile.TemporaryDirectory() as folder:
-        for name, snapshot in (("prod", prod), ("dev", dev)):
-            write_snapshot(snapshot, Path(folder) / f"{name}.json")
+        written = subprocess.run(
+            [sys.executable, "-m", "bench.synth", str(roles), folder], check=True, capture_output=True, text=True
+        )
         config = Config(
             accounts={"prod": {"snapshot": Path(folder) / "prod.json"}, "dev": {"snapshot": Path(folder) / "dev.json"}}
         )
-        del prod, dev
+        size = (Path(folder) / "prod.json").stat().st_size
         started = time.perf_counter()
         result = compare(config, "prod", "dev")
         elapsed = time.perf_counter() - started
@@ -37,7 +36,8 @@ def main(roles: int) -> dict[str, float | int]:
         "seconds": round(elapsed, 3),
         "peak_rss_mib": round(peak_kib / 1024, 1),
         "findings": len(result.findings),
-        "planted": sum(planted.counts.values()),
+        "planted": int(written.stdout.strip()),
+        "snapshot_mib": round(size / 2**20, 1),
     }
 
 

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import random
+import sys
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from auditor.model import AccountSnapshot, ManagedPolicyRecord, RoleRecord
+from auditor.sources import write_snapshot
 
 PROD_ID, DEV_ID = "111111111111", "222222222222"
 COLLECTED = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
@@ -172,3 +175,15 @@ def accounts(roles: int, drift_rate: float = 0.05, seed: int = 1) -> tuple[Accou
         AccountSnapshot(account_id=DEV_ID, collected_at=COLLECTED, source="synthetic", roles=dev),
         planted,
     )
+
+
+def write(roles: int, folder: Path, drift_rate: float = 0.05) -> int:
+    """Write prod.json and dev.json into `folder`; return how many drifts were planted."""
+    prod, dev, planted = accounts(roles, drift_rate)
+    write_snapshot(prod, folder / "prod.json")
+    write_snapshot(dev, folder / "dev.json")
+    return sum(planted.counts.values())
+
+
+if __name__ == "__main__":
+    print(write(int(sys.argv[1]), Path(sys.argv[2])))
