@@ -42,6 +42,23 @@ _config_option = click.option(
 )
 
 
+_format_option = click.option(
+    "-f",
+    "--format",
+    "formats",
+    default=",".join(DEFAULT_FORMATS),
+    show_default=True,
+    help=f"Comma-separated report formats: {', '.join(FORMATS)}.",
+)
+_fail_on_option = click.option(
+    "--fail-on",
+    type=click.Choice(SEVERITIES),
+    default="high",
+    show_default=True,
+    help="Exit 1 if any unwaived finding is at or above this severity.",
+)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="iam-drift-auditor")
 @click.option("-v", "--verbose", count=True, help="Log progress (-v) or every AWS request (-vv); credentials masked.")
@@ -57,14 +74,7 @@ def cli(verbose: int) -> None:
 @cli.command("compare")
 @click.argument("accounts", nargs=-1, required=True)
 @_config_option
-@click.option(
-    "-f",
-    "--format",
-    "formats",
-    default=",".join(DEFAULT_FORMATS),
-    show_default=True,
-    help=f"Comma-separated report formats: {', '.join(FORMATS)}.",
-)
+@_format_option
 @click.option(
     "-o",
     "--out",
@@ -72,13 +82,7 @@ def cli(verbose: int) -> None:
     type=click.Path(path_type=Path, file_okay=False),
     help="Report directory. Default: reports/<UTC date>-<baseline>-vs-<target>/",
 )
-@click.option(
-    "--fail-on",
-    type=click.Choice(SEVERITIES),
-    default="high",
-    show_default=True,
-    help="Exit 1 if any unwaived finding is at or above this severity.",
-)
+@_fail_on_option
 @click.option("--role", "role_globs", multiple=True, metavar="GLOB", help="Only roles whose name matches (repeatable).")
 @click.option("--include-service-roles", is_flag=True, help="Also compare service-linked roles (AWS's own).")
 @click.option(
@@ -147,21 +151,8 @@ def compare_command(
     show_default=True,
     help="Reports folder: the run goes to <folder>/<UTC date>/, compared with the latest earlier run there.",
 )
-@click.option(
-    "-f",
-    "--format",
-    "formats",
-    default=",".join(DEFAULT_FORMATS),
-    show_default=True,
-    help=f"Comma-separated report formats per comparison: {', '.join(FORMATS)}.",
-)
-@click.option(
-    "--fail-on",
-    type=click.Choice(SEVERITIES),
-    default="high",
-    show_default=True,
-    help="Exit 1 if any unwaived finding is at or above this severity.",
-)
+@_format_option
+@_fail_on_option
 @click.option(
     "--fail-on-new",
     type=click.Choice(SEVERITIES),

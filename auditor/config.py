@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import yaml
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import AfterValidator, Field, ValidationError, field_validator, model_validator
 
 from auditor.errors import ConfigError, UsageError
 from auditor.model.base import Frozen, describe_validation_error
@@ -17,23 +17,25 @@ DEFAULT_WAIVERS = "waivers.yaml"
 _ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/.+$")
 
 
+def _role_arn(value: str) -> str:
+    if not _ROLE_ARN.match(value):
+        raise ValueError(f"not an IAM role ARN: {value!r}")
+    return value
+
+
+RoleArn = Annotated[str, AfterValidator(_role_arn)]
+
+
 class AccountConfig(Frozen):
     """One account: read live (assumed role or current credentials) or from a snapshot file."""
 
-    role_arn: str | None = None
+    role_arn: RoleArn | None = None
     external_id: str | None = None
     profile: str | None = None
     region: str | None = None
     env: str | list[str] | None = None
     """The environment token(s) in this account's role names and ARNs: `prod`, or `[prod, prd, production]`."""
     snapshot: Path | None = None
-
-    @field_validator("role_arn")
-    @classmethod
-    def _role_arn_shape(cls, value: str | None) -> str | None:
-        if value is not None and not _ROLE_ARN.match(value):
-            raise ValueError(f"not an IAM role ARN: {value!r}")
-        return value
 
     @field_validator("env")
     @classmethod
@@ -70,7 +72,7 @@ class RolesConfig(Frozen):
 class OrganizationConfig(Frozen):
     """How `--all-accounts` finds and reads the member accounts of an AWS Organization."""
 
-    role_arn: str | None = None
+    role_arn: RoleArn | None = None
     """Role in the management account allowed organizations:ListAccounts; default: the baseline's credentials."""
     member_role_name: str = "iam-drift-auditor-readonly"
     """The auditor's role in every member account."""
@@ -78,13 +80,6 @@ class OrganizationConfig(Frozen):
     include: tuple[str, ...] = ("*",)
     """Globs on account names."""
     exclude: tuple[str, ...] = ()
-
-    @field_validator("role_arn")
-    @classmethod
-    def _role_arn_shape(cls, value: str | None) -> str | None:
-        if value is not None and not _ROLE_ARN.match(value):
-            raise ValueError(f"not an IAM role ARN: {value!r}")
-        return value
 
 
 class AwsConfig(Frozen):
