@@ -44,6 +44,7 @@ def render_summary(
 ) -> str:
     """summary.md: counts per comparison, new findings first with links, then resolved; under 58 KB."""
     rows, new, resolved = _collect(runs, folder_of)
+    unread = [account for run in runs for account in run.unreadable]
     template = markdown_environment().get_template("summary.md.j2")
     shown_new, shown_resolved = len(new), len(resolved)
     while True:
