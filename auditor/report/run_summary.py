@@ -56,6 +56,7 @@ def render_summary(
             resolved=resolved[:shown_resolved],
             more_new=len(new) - shown_new,
             more_resolved=len(resolved) - shown_resolved,
+            unread=unread,
         )
         if len(text.encode("utf-8")) <= SUMMARY_LIMIT or (shown_new == 0 and shown_resolved == 0):
             return text
