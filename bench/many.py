@@ -9,9 +9,10 @@ import time
 from pathlib import Path
 
 from auditor.config import load_config
+from auditor.model import AccountSnapshot
 from auditor.pipeline import RunOptions, compare_many
 from bench.live import bare_gaad, moto, seed
-from bench.synth import PROD_ID, accounts
+from bench.synth import DEV_ID, PROD_ID, accounts
 
 
 def main(count: int, roles: int, concurrency: int) -> dict[str, object]:
@@ -20,18 +21,9 @@ def main(count: int, roles: int, concurrency: int) -> dict[str, object]:
     with moto():
         prod, dev, _ = accounts(roles)
         seed(prod)
+        template = dev.model_dump_json()
         for account in ids[1:]:
-            seed(
-                dev.model_copy(
-                    update={
-                        "account_id": account,
-                        "roles": {
-                            name: role.model_copy(update={"arn": role.arn.replace(dev.account_id, account)})
-                            for name, role in dev.roles.items()
-                        },
-                    }
-                )
-            )
+            seed(AccountSnapshot.model_validate_json(template.replace(DEV_ID, account)))
         bare_gaad(ids)  # warm-up: moto builds its per-account state on first use
         with tempfile.TemporaryDirectory() as folder:
             config = Path(folder) / "config.yaml"
