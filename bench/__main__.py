@@ -62,18 +62,19 @@ def live(sizes: list[int], harvest_up_to: int) -> None:
     """Both accounts read through moto's HTTP server: ours, the bare GAAD floor, and a per-role harvester."""
     print("\n## Live comparison against moto (two accounts)\n")
     print(
-        "| roles per account | API calls per account (floor) | ours (s) | bare GAAD client (s) | ours / bare | "
+        "| roles per account | API calls per account: ours (floor) | ours (s) | bare GAAD client (s) | ours / bare | "
         "per-role harvest: calls, s | harvest / ours |"
     )
     print("|---:|---|---:|---:|---:|---|---:|")
     for row in _run("bench.live", ",".join(map(str, sizes)), str(harvest_up_to)):
         size = int(row["roles"])  # type: ignore[call-overload]
-        floor = int(row["bare_calls"]) / 2  # type: ignore[call-overload]  # STS + the GAAD pages moto returned
+        # The floor: STS plus the GAAD pages moto returned, per account (the bare client's calls).
+        floor = int(row["bare_calls"]) / 2  # type: ignore[call-overload]
         per_account = int(row["ours_calls"]) / 2  # type: ignore[call-overload]
         harvest = f"{row['harvest_calls']:,}, {row['harvest_s']}" if "harvest_s" in row else "not run"
         ratio = f"{float(row['harvest_s']) / float(row['ours_s']):.0f}x" if "harvest_s" in row else ""  # type: ignore[arg-type]
         print(
-            f"| {size:,} | {per_account:g} ({floor}) | {row['ours_s']} | {row['bare_s']} | "
+            f"| {size:,} | {per_account:g} ({floor:g}) | {row['ours_s']} | {row['bare_s']} | "
             f"{float(row['ours_s']) / float(row['bare_s']):.2f} | {harvest} | {ratio} |"
         )  # type: ignore[arg-type]
         print(f"\n<!-- calls for {size}: {json.dumps(row['calls'])} -->")
