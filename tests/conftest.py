@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -74,6 +75,15 @@ def seeded(moto_server: str) -> str:
     seed(account_iam(PROD), "prod", PROD)
     seed(account_iam(DEV), "dev", DEV)
     return moto_server
+
+
+@pytest.fixture
+def demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of the repo's demo config and snapshots, as a fresh clone has them, as the working directory."""
+    shutil.copy(REPO / "config.yaml", tmp_path / "config.yaml")
+    shutil.copytree(REPO / "baselines" / "demo", tmp_path / "baselines" / "demo")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
 
 
 def live_config_text(extra: str = "") -> str:

@@ -31,11 +31,9 @@ WEEK_1, WEEK_2 = "2026-11-20T06:00:00+00:00", "2026-11-27T06:00:00+00:00"
 
 
 @pytest.fixture
-def audit_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    shutil.copy(REPO / "config.yaml", tmp_path / "config.yaml")
-    shutil.copytree(REPO / "baselines" / "demo", tmp_path / "baselines" / "demo")
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
+def audit_dir(demo: Path) -> Path:
+    """The demo, in a folder of its own where the audit writes reports/."""
+    return demo
 
 
 def _week_two_dev(folder: Path) -> None:

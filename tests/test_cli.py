@@ -7,7 +7,6 @@ import hashlib
 import json
 import re
 import shlex
-import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -18,19 +17,9 @@ import yaml
 from auditor.cli import main
 from auditor.model import AccountSnapshot, RoleRecord
 from auditor.sources import write_snapshot
-from tests.conftest import REPO
 from tests.hostile import hostile_demo
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A copy of the repo's demo config and snapshots, as a fresh clone has them."""
-    shutil.copy(REPO / "config.yaml", tmp_path / "config.yaml")
-    shutil.copytree(REPO / "baselines" / "demo", tmp_path / "baselines" / "demo")
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
 
 
 def test_demo_compare_writes_three_reports_and_exits_1(demo: Path, capsys):

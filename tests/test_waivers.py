@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 
 from auditor.cli import main
-from tests.test_cli import demo  # noqa: F401  (fixture: a copy of the demo config and snapshots)
 
 ACTIVE = "2099-12-31"
 EXPIRED = "2020-01-01"
@@ -26,7 +25,7 @@ def _report(folder: Path) -> dict:
     return json.loads((folder / "out" / "report.json").read_text())
 
 
-def test_active_waiver_marks_the_finding_and_keeps_it_out_of_the_counts(demo: Path):  # noqa: F811
+def test_active_waiver_marks_the_finding_and_keeps_it_out_of_the_counts(demo: Path):
     _waivers(demo, _entry("{kind: role_extra, role: 'deep-insight-debug-role-*'}"))
     main(["compare", "prod", "dev", "-o", "out"])
     report = _report(demo)
@@ -36,7 +35,7 @@ def test_active_waiver_marks_the_finding_and_keeps_it_out_of_the_counts(demo: Pa
     assert "**Waived** until 2099-12-31 by platform-team" in (demo / "out" / "report.md").read_text()
 
 
-def test_expired_waiver_counts_again_and_is_marked_expired(demo: Path):  # noqa: F811
+def test_expired_waiver_counts_again_and_is_marked_expired(demo: Path):
     _waivers(demo, _entry("{kind: role_extra}", expires=EXPIRED))
     main(["compare", "prod", "dev", "-o", "out"])
     report = _report(demo)
@@ -46,7 +45,7 @@ def test_expired_waiver_counts_again_and_is_marked_expired(demo: Path):  # noqa:
     assert "**Waiver expired** on 2020-01-01" in (demo / "out" / "report.md").read_text()
 
 
-def test_waiver_that_matches_nothing_is_reported_stale(demo: Path, capsys):  # noqa: F811
+def test_waiver_that_matches_nothing_is_reported_stale(demo: Path, capsys):
     _waivers(demo, _entry("{role: 'no-such-role-*'}"))
     main(["compare", "prod", "dev", "-o", "out"])
     assert _report(demo)["stale_waivers"][0]["entry"] == 1
@@ -54,14 +53,14 @@ def test_waiver_that_matches_nothing_is_reported_stale(demo: Path, capsys):  # n
     assert "stale waivers (matched nothing): 1" in capsys.readouterr().out
 
 
-def test_fail_on_counts_only_unwaived_findings(demo: Path):  # noqa: F811
+def test_fail_on_counts_only_unwaived_findings(demo: Path):
     kinds = ["policy_missing", "trust_drift", "role_missing", "role_extra", "boundary_drift"]
     _waivers(demo, *(_entry(f"{{kind: {kind}}}") for kind in kinds))
     assert main(["compare", "prod", "dev", "-o", "out", "--fail-on", "high"]) == 0
     assert main(["compare", "prod", "dev", "-o", "out", "--fail-on", "medium"]) == 1
 
 
-def test_waiver_actions_must_cover_every_action_of_the_finding(demo: Path):  # noqa: F811
+def test_waiver_actions_must_cover_every_action_of_the_finding(demo: Path):
     _waivers(demo, _entry("{kind: role_extra, actions: ['ssm:StartSession']}"))
     main(["compare", "prod", "dev", "-o", "out"])
     assert _report(demo)["summary"]["waived"] == 0  # ecs:ExecuteCommand is not covered
@@ -84,14 +83,14 @@ def test_waiver_actions_must_cover_every_action_of_the_finding(demo: Path):  # n
         ("waivers: [unclosed\n", "invalid YAML"),
     ],
 )
-def test_malformed_waivers_exit_2_naming_file_entry_and_field(demo: Path, capsys, text: str, problem: str):  # noqa: F811
+def test_malformed_waivers_exit_2_naming_file_entry_and_field(demo: Path, capsys, text: str, problem: str):
     (demo / "waivers.yaml").write_text(text)
     assert main(["compare", "prod", "dev", "-o", "out"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "waivers.yaml" in err[0] and problem in err[0], err
 
 
-def test_configured_waivers_file_that_does_not_exist_is_an_error(demo: Path, capsys):  # noqa: F811
+def test_configured_waivers_file_that_does_not_exist_is_an_error(demo: Path, capsys):
     (demo / "c.yaml").write_text((demo / "config.yaml").read_text() + "waivers: missing.yaml\n")
     assert main(["compare", "prod", "dev", "-c", "c.yaml", "-o", "out"]) == 2
     assert "missing.yaml: waivers file not found" in capsys.readouterr().err
