@@ -61,7 +61,7 @@ class RolesConfig(Frozen):
     include: tuple[str, ...] = ("*",)
     """Globs on role names, or IAM path prefixes (entries starting with `/`)."""
     exclude: tuple[str, ...] = DEFAULT_EXCLUDE
-    include_service_roles: bool = False
+    include_service_roles: bool = Field(default=False, strict=True)
     """Service-linked roles (path /aws-service-role/) are AWS's own and left out unless this is true."""
     map: dict[str, str] = Field(default_factory=dict)
     """Explicit pairs, baseline role name -> target role name; they win over every other rule."""
@@ -85,7 +85,7 @@ class OrganizationConfig(Frozen):
 class AwsConfig(Frozen):
     """How the tool talks to AWS."""
 
-    max_attempts: int | None = Field(default=None, ge=1, le=50)
+    max_attempts: int | None = Field(default=None, ge=1, le=50, strict=True)
     """Attempts per API call (adaptive retries on throttling); default AWS_MAX_ATTEMPTS, else 10."""
 
 
@@ -99,7 +99,7 @@ class AuditSpec(Frozen):
 class ReportConfig(Frozen):
     """How reports are written."""
 
-    markdown_limit_kb: int = Field(default=512, ge=16)
+    markdown_limit_kb: int = Field(default=512, ge=16, strict=True)
     """Above this size the Markdown keeps the summary and tables and leaves per-finding detail to the HTML."""
 
 
@@ -168,21 +168,41 @@ class ResolvedAccount(Frozen):
         return self
 
 
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, except that a key given twice is an error instead of the last one winning."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[tuple[str, str]] = set()
+        for key_node, _ in node.value:
+            # Keys written in this mapping; merged ones (`<<: *anchor`) may be overridden, as YAML intends.
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
+                continue
+            key = (key_node.tag, key_node.value)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key {key_node.value!r}", key_node.start_mark
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
 def read_yaml(path: Path, what: str) -> Any:
     """Parse a YAML file; ConfigError names the file and says what is wrong with it."""
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ConfigError(f"{path}: {what} file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except (OSError, ValueError) as exc:  # ValueError: undecodable bytes, or a NUL byte in the path
         raise ConfigError(f"{path}: cannot read {what}: {exc}") from None
     try:
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=_UniqueKeyLoader)
     except yaml.YAMLError as exc:
         detail = _one_line(str(exc)).replace(' in "<unicode string>"', "")
         raise ConfigError(f"{path}: invalid YAML: {detail}") from None
     except RecursionError:
         raise ConfigError(f"{path}: invalid YAML: nested too deeply") from None
+    except ValueError as exc:  # values YAML parses but Python cannot build: 2099-02-30, 5,000-digit numbers
+        raise ConfigError(f"{path}: invalid YAML: {_one_line(str(exc))}") from None
 
 
 def load_config(path: Path) -> Config:

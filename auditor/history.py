@@ -11,19 +11,25 @@ from pydantic import ValidationError
 from auditor.errors import ReportError
 from auditor.findings import AuditResult, Finding, FindingHistory
 
-_DATED = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DATED = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 
 
 def previous_run(reports: Path, before: date) -> tuple[date, Path] | None:
     """The most recent dated run folder (`reports/YYYY-MM-DD/`) strictly before `before`, if any."""
     if not reports.is_dir():
         return None
-    runs = sorted(
-        (date.fromisoformat(path.name), path)
-        for path in reports.iterdir()
-        if path.is_dir() and _DATED.match(path.name) and date.fromisoformat(path.name) < before
-    )
+    runs = sorted((day, path) for path in reports.iterdir() if (day := _run_date(path)) is not None and day < before)
     return runs[-1] if runs else None
+
+
+def _run_date(path: Path) -> date | None:
+    # Only folders named as a run names them; anything else there (2026-13-45, notes/) is not a run.
+    if not _DATED.match(path.name) or not path.is_dir():
+        return None
+    try:
+        return date.fromisoformat(path.name)
+    except ValueError:
+        return None
 
 
 def load_result(path: Path) -> AuditResult | None:

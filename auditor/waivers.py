@@ -42,6 +42,14 @@ class Waiver(Frozen):
     owner: str = Field(min_length=1)
     expires: date
 
+    @field_validator("expires", mode="before")
+    @classmethod
+    def _a_date(cls, value: object) -> object:
+        # pydantic would read a number as seconds since 1970; a waiver's expiry is written as a date.
+        if isinstance(value, bool | int | float):
+            raise ValueError("must be a date (YYYY-MM-DD), not a number")
+        return value
+
     @field_validator("reason", "owner")
     @classmethod
     def _not_blank(cls, value: str) -> str:

@@ -200,3 +200,30 @@ def test_docker_image_builds():
         pytest.skip("no Docker engine on this machine (the docker client alone cannot build)")
     build = subprocess.run([docker, "build", "-q", str(REPO)], capture_output=True, text=True, check=False)
     assert build.returncode == 0, build.stderr
+
+
+def test_audit_with_every_target_unreadable_writes_a_summary_that_says_so_and_exits_3(audit_dir: Path, capsys):
+    (audit_dir / "baselines" / "demo" / "dev.json").unlink()
+    config = (
+        (audit_dir / "config.yaml")
+        .read_text()
+        .replace("    snapshot: baselines/demo/dev.json\n", "    role_arn: arn:aws:iam::222222222222:role/gone\n")
+    )
+    (audit_dir / "config.yaml").write_text(config)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")  # nothing listens: the account cannot be read
+        patch.setenv("AWS_ACCESS_KEY_ID", "AKIAEXAMPLEEXAMPLE00")
+        patch.setenv("AWS_SECRET_ACCESS_KEY", "not-a-secret")
+        patch.setenv("AWS_MAX_ATTEMPTS", "1")
+        code = main(["audit", "--now", WEEK_1])
+    assert code == 3, capsys.readouterr().err
+    folder = audit_dir / "reports" / "2026-11-20"
+    assert "could not be read" in (folder / "summary.md").read_text()
+    assert "Incomplete" in (folder / "index.html").read_text()
+
+
+@pytest.mark.parametrize("stray", ["2026-13-45", "2026-02-30", "\u0662\u0660\u0662\u0666-11-01", "notes"])
+def test_stray_folders_among_the_runs_are_not_taken_for_runs(audit_dir: Path, stray: str):
+    (audit_dir / "reports" / stray).mkdir(parents=True)
+    assert main(["audit", "--now", WEEK_1]) == 1
+    assert _report(audit_dir, "2026-11-20")["previous_run"] is None

@@ -83,6 +83,14 @@ CONFIGS: dict[str, str] = {
     "audits: unknown account": CONFIG.replace("    targets: [dev]", "    targets: [qa]"),
     "waivers: a number": CONFIG + "waivers: 5\n",
     "snapshot: file missing": CONFIG.replace("baselines/demo/dev.json", "baselines/demo/nope.json"),
+    "snapshot: NUL in the path": CONFIG.replace("baselines/demo/dev.json", '"baselines/demo/dev\\0.json"'),
+    "yaml: a key given twice": CONFIG + "accounts:\n  qa: {}\n",
+    "yaml: a key given twice in an account": CONFIG.replace("    env: dev\n", "    env: dev\n    env: qa\n"),
+    "yaml: impossible date": CONFIG + "since: 2099-02-30\n",
+    "yaml: 5,000-digit number": CONFIG + "aws:\n  max_attempts: " + "9" * 5000 + "\n",
+    "aws.max_attempts: true": CONFIG + "aws:\n  max_attempts: true\n",
+    "report.markdown_limit_kb: a float": CONFIG + "report:\n  markdown_limit_kb: 100.5\n",
+    "roles.include_service_roles: a number": CONFIG.replace("include_service_roles: false", "include_service_roles: 1"),
 }
 
 
@@ -141,6 +149,22 @@ SNAPSHOTS: dict[str, str] = {
         lambda d: _role(d).update(managed_policies=[{"arn": "arn:aws:iam::aws:policy/x"}])
     ),
     "boundary: a string": _snap(lambda d: _role(d).update(permissions_boundary="arn")),
+    "json: a role given twice": json.dumps(DEV).replace(
+        '"roles": {', '"roles": {"deep-insight-api-role-dev": {"name": "x"}, ', 1
+    ),
+    "json: a key given twice in a policy": json.dumps(DEV).replace(
+        '"Effect": "Allow"', '"Effect": "Allow", "Effect": "Deny"', 1
+    ),
+    "json: 5,000-digit number": json.dumps(DEV).replace('"2012-10-17"', "9" * 5000, 1),
+    "json: Infinity": json.dumps(DEV).replace('"2012-10-17"', "Infinity", 1),
+    "json: policy nested 400 levels": _snap(
+        lambda d: _role(d)["inline_policies"]["DataAccess"]["Statement"][0].update(Condition="NEST")
+    ).replace('"NEST"', '{"a": ' * 400 + "1" + "}" * 400),
+    "json: policy nested 1,000 levels": _snap(
+        lambda d: _role(d)["inline_policies"]["DataAccess"]["Statement"][0].update(Condition="NEST")
+    ).replace('"NEST"', '{"a": ' * 1000 + "1" + "}" * 1000),
+    "role: name not ASCII": _snap(lambda d: _role(d).update(name="deep-insight-t\u00e4sk-role-dev")),
+    "inline policy name: not ASCII": _snap(lambda d: _role(d)["inline_policies"].update({"Daten\u00fcbersicht": {}})),
 }
 
 
@@ -181,6 +205,8 @@ DOCUMENTS: dict[str, Any] = {
     "statement: Condition value null": {
         "Statement": [GOOD_STATEMENT | {"Condition": {"StringEquals": {"aws:x": None}}}]
     },
+    "statement: Sid a mapping": {"Statement": [GOOD_STATEMENT | {"Sid": {}}]},
+    "document: Id a number": {"Id": 5, "Statement": [GOOD_STATEMENT]},
     "statement: deep nesting in Condition": {
         "Statement": [GOOD_STATEMENT | {"Condition": {"StringEquals": {"aws:x": [[[[[["a"]]]]]]}}}]
     },
@@ -229,10 +255,19 @@ GAADS: dict[str, str] = {
     "gaad: trust policy a number": _gaad(lambda d: d["RoleDetailList"][0].update(AssumeRolePolicyDocument=5)),
     "gaad: tags not a list": _gaad(lambda d: d["RoleDetailList"][0].update(Tags="a=b")),
     "gaad: no roles and no account": json.dumps({"RoleDetailList": [], "Policies": []}),
+    "gaad: a RoleName twice": _gaad(lambda d: d["RoleDetailList"].append(copy.deepcopy(d["RoleDetailList"][0]))),
+    "gaad: an inline PolicyName twice": _gaad(
+        lambda d: d["RoleDetailList"][0].update(
+            RolePolicyList=[{"PolicyName": "p", "PolicyDocument": {"Statement": [GOOD_STATEMENT]}}] * 2
+        )
+    ),
+    "gaad: a policy Arn twice": _gaad(
+        lambda d: d.update(Policies=[{"Arn": "arn:aws:iam::012345678901:policy/p", "PolicyVersionList": []}] * 2)
+    ),
 }
 
 # Where the file at fault is not the one written: the config names a snapshot that is not there.
-NAMED = {"snapshot: file missing": "nope.json"}
+NAMED = {"snapshot: file missing": "nope.json", "snapshot: NUL in the path": "baselines/demo/dev"}
 
 CASES: list[tuple[str, str, str]] = (
     [("config", name, text) for name, text in CONFIGS.items()]

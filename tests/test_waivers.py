@@ -81,6 +81,14 @@ def test_waiver_actions_must_cover_every_action_of_the_finding(demo: Path):
         ("waivers:\n" + _entry("{kind: role_extra}", expires="soon"), "waiver 1: key 'waivers[0].expires'"),
         ("waivers:\n" + _entry("{rol: x}"), "unknown key 'waivers[0].match.rol'"),
         ("waivers: [unclosed\n", "invalid YAML"),
+        ("waivers:\n" + _entry("{kind: role_extra}", expires="2099-02-30"), "invalid YAML: day is out of range"),
+        ("waivers:\n" + _entry("{kind: role_extra}", expires="4102444800"), "must be a date (YYYY-MM-DD)"),
+        (
+            "waivers:\n"
+            + _entry("{kind: role_extra}")
+            + _entry("{kind: role_extra}").replace("  - match", "    match"),
+            "duplicate key 'match'",
+        ),
     ],
 )
 def test_malformed_waivers_exit_2_naming_file_entry_and_field(demo: Path, capsys, text: str, problem: str):
@@ -94,3 +102,11 @@ def test_configured_waivers_file_that_does_not_exist_is_an_error(demo: Path, cap
     (demo / "c.yaml").write_text((demo / "config.yaml").read_text() + "waivers: missing.yaml\n")
     assert main(["compare", "prod", "dev", "-c", "c.yaml", "-o", "out"]) == 2
     assert "missing.yaml: waivers file not found" in capsys.readouterr().err
+
+
+def test_a_waiver_covering_every_finding_leaves_a_report_with_nothing_to_do(demo: Path):
+    _waivers(demo, _entry("{role: '*'}"))
+    assert main(["compare", "prod", "dev", "-o", "out"]) == 0
+    markdown = (demo / "out" / "report.md").read_text()
+    assert "No unwaived drift" in markdown and "every finding is waived" in markdown
+    assert "No unwaived drift" in (demo / "out" / "report.html").read_text()

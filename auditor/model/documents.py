@@ -1,4 +1,4 @@
-"""Policy documents arrive decoded (boto3, the AWS CLI) or as the URL-encoded JSON the raw IAM API returns."""
+"""JSON as the tool reads it (strict), and policy documents as they arrive: decoded, JSON text, or URL-encoded."""
 
 from __future__ import annotations
 
@@ -8,15 +8,48 @@ from urllib.parse import unquote
 
 from auditor.errors import PolicyFormatError
 
+MAX_DEPTH = 64
+"""Deeper than any valid policy or snapshot: IAM's grammar nests a handful of levels."""
+
+
+class DuplicateKeyError(ValueError):
+    """A JSON object names the same key twice; which one counts would be a guess."""
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    found = dict(pairs)
+    if len(found) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise DuplicateKeyError(f"duplicate key {key!r}")
+            seen.add(key)
+    return found
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def loads_strict(text: str | bytes) -> Any:
+    """Parse JSON, refusing duplicate keys, NaN/Infinity and absurd nesting (ValueError says which).
+
+    json.JSONDecodeError carries the position; other ValueErrors describe the problem in words.
+    """
+    try:
+        return json.loads(text, object_pairs_hook=_unique_keys, parse_constant=_no_constant)
+    except RecursionError:
+        raise ValueError("nested too deeply") from None
+
 
 def decode_document(document: Any) -> Any:
     """Accept a document as decoded JSON, a JSON string, or URL-encoded JSON; anything else as it is."""
     if not isinstance(document, str):
         return document
-    text = unquote(document) if document.lstrip().startswith("%7B") else document
+    text = unquote(document) if document.lstrip()[:3].upper() == "%7B" else document
     try:
-        return json.loads(text)
+        return loads_strict(text)
     except json.JSONDecodeError as exc:
         raise PolicyFormatError(f"document is not valid JSON ({exc.msg} at position {exc.pos})") from None
-    except RecursionError:
-        raise PolicyFormatError("document is nested too deeply") from None
+    except ValueError as exc:
+        raise PolicyFormatError(f"document is not valid JSON ({exc})") from None

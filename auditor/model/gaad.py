@@ -89,6 +89,8 @@ def snapshot_from_gaad(
         gaad = _Gaad.model_validate(data)
     except ValidationError as exc:
         raise InputFormatError(_describe(exc, data)) from None
+    _unique("policy", [policy.Arn for policy in gaad.Policies])
+    _unique("role", [role.RoleName for role in gaad.RoleDetailList])
     documents = {policy.Arn: _default_document(policy) for policy in gaad.Policies}
     extra = extra_policies or {}
     roles = {role.RoleName: _role(role, documents, extra) for role in gaad.RoleDetailList}
@@ -131,7 +133,15 @@ def _record(
     return ManagedPolicyRecord(name=name or policy_name(arn), arn=arn, document=document, unreadable=unreadable)
 
 
+def _unique(what: str, names: list[str]) -> None:
+    # IAM names are unique per account; two entries of one name mean a damaged file, and either could win.
+    repeated = next((name for name, count in Counter(names).items() if count > 1), None)
+    if repeated is not None:
+        raise InputFormatError(f"{what} {repeated!r} appears more than once")
+
+
 def _role(role: _Role, documents: Mapping[str, Any], extra: Mapping[str, ManagedPolicyRecord]) -> RoleRecord:
+    _unique(f"role {role.RoleName!r}: inline policy", [policy.PolicyName for policy in role.RolePolicyList])
     attached = [_record(a.PolicyArn, a.PolicyName, documents, extra) for a in role.AttachedManagedPolicies]
     boundary = None
     if role.PermissionsBoundary is not None:

@@ -19,9 +19,10 @@ JsonObject = dict[str, Any]
 """A policy document exactly as AWS returned it (decoded JSON)."""
 
 
-# IAM's own character sets (CreateRole, PutRolePolicy, CreatePolicy). Names reach shell commands, file
+# IAM's own character sets (CreateRole, PutRolePolicy, CreatePolicy): ASCII only, where `\w` would admit any
+# letter. Names reach shell commands, file
 # names and reports; anything outside these sets is malformed input, not a name to render.
-IAM_NAME = r"^[\w+=,.@-]{1,128}$"
+IAM_NAME = r"^[A-Za-z0-9_+=,.@-]{1,128}$"
 IAM_PATH = r"^/(?:[\x21-\x7e]*/)?$"
 POLICY_ARN = r"^arn:aws[a-z-]*:iam::(?:aws|\d{12}):policy/[\x21-\x7e]+$"
 ROLE_ARN = r"^arn:aws[a-z-]*:iam::\d{12}:role/[\x21-\x7e]+$"
@@ -40,7 +41,7 @@ class ManagedPolicyRecord(Frozen):
 class RoleRecord(Frozen):
     """One IAM role with everything that decides what it may do and who may assume it."""
 
-    name: str = Field(pattern=r"^[\w+=,.@-]{1,64}$")
+    name: str = Field(pattern=r"^[A-Za-z0-9_+=,.@-]{1,64}$")
     arn: str = Field(pattern=ROLE_ARN)
     path: str = Field(default="/", pattern=IAM_PATH)
     trust_policy: JsonObject | None = None

@@ -56,8 +56,12 @@ class _AccountNormalizer:
         """The role with its signature; its canonical policies are built on first use."""
         records = [*role.managed_policies, *([role.permissions_boundary] if role.permissions_boundary else [])]
         unreadable = any(record.unreadable is not None for record in records)
+        try:
+            signature = self._signature(role)
+        except PolicyFormatError as exc:
+            raise PolicyFormatError(f"role {role.name!r}: {exc}") from None
         return NormalizedRole(
-            role.name, role.arn, role.path, role.tags, self._signature(role), lambda: self._parts(role), unreadable
+            role.name, role.arn, role.path, role.tags, signature, lambda: self._parts(role), unreadable
         )
 
     def _signature(self, role: RoleRecord) -> bytes:

@@ -8,6 +8,9 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
+from auditor.errors import PolicyFormatError
+from auditor.model.documents import MAX_DEPTH
+
 ACCOUNT = "${Account}"
 ENV = "${Env}"
 SEGMENT_DELIMITERS = "-_/.:"
@@ -58,12 +61,19 @@ class AccountContext:
         return map_values(document, lambda text: target.from_placeholders(self.to_placeholders(text)))
 
 
-def map_values(node: Any, func: Callable[[str], str]) -> Any:
-    """Apply `func` to every string value of a policy document, except names and actions."""
+def map_values(node: Any, func: Callable[[str], str], depth: int = 0) -> Any:
+    """Apply `func` to every string value of a policy document, except names and actions.
+
+    PolicyFormatError past MAX_DEPTH levels: no valid document nests that deep, and recursion would fail.
+    """
+    if depth > MAX_DEPTH:
+        raise PolicyFormatError(f"document is nested more than {MAX_DEPTH} levels deep")
     if isinstance(node, dict):
-        return {key: value if key in _LITERAL_KEYS else map_values(value, func) for key, value in node.items()}
+        return {
+            key: value if key in _LITERAL_KEYS else map_values(value, func, depth + 1) for key, value in node.items()
+        }
     if isinstance(node, list):
-        return [map_values(item, func) for item in node]
+        return [map_values(item, func, depth + 1) for item in node]
     if isinstance(node, str):
         return func(node)
     return node

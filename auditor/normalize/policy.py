@@ -29,6 +29,8 @@ def canonical_document(raw: Any, rewrite: Rewrite = str) -> PolicyDocument:
     version = raw.get("Version")
     if version is not None and not isinstance(version, str):
         raise PolicyFormatError(f"Version must be a string, got {_kind(version)}")
+    if not isinstance(raw.get("Id", ""), str):
+        raise PolicyFormatError(f"Id must be a string, got {_kind(raw['Id'])}")
     if "Statement" not in raw:
         raise PolicyFormatError("document has no Statement")
     body = raw["Statement"]
@@ -67,6 +69,8 @@ def _statement(raw: Any, index: int, rewrite: Rewrite) -> Statement:
     if not isinstance(raw, dict):
         raise PolicyFormatError(f"{where} must be a JSON object, got {_kind(raw)}")
     _reject_unknown(raw, _STATEMENT_KEYS, where)
+    if not isinstance(raw.get("Sid", ""), str):
+        raise PolicyFormatError(f"{where}.Sid must be a string, got {_kind(raw['Sid'])}")
     effect = raw.get("Effect")
     if not isinstance(effect, str) or effect.capitalize() not in ("Allow", "Deny"):
         raise PolicyFormatError(f"{where}.Effect must be Allow or Deny, got {effect!r}")

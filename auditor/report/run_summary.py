@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
-from auditor.findings import AuditResult, AuditRun, Finding, Severity
+from auditor.findings import AuditResult, AuditRun, Finding, Severity, UnreadableAccount
 from auditor.report.html import html_environment
 from auditor.report.markdown import markdown_environment
 from auditor.report.view import build_view
@@ -44,7 +44,7 @@ def render_summary(
 ) -> str:
     """summary.md: counts per comparison, new findings first with links, then resolved; under 58 KB."""
     rows, new, resolved = _collect(runs, folder_of)
-    unread = [account for run in runs for account in run.unreadable]
+    unread = _unread(runs)
     template = markdown_environment().get_template("summary.md.j2")
     shown_new, shown_resolved = len(new), len(resolved)
     while True:
@@ -70,10 +70,15 @@ def render_summary(
 def render_index(runs: list[AuditRun], run_date: date, folder_of: Callable[[AuditResult], str]) -> dict[str, str]:
     """index.md and index.html: every comparison of the run with its counts and report links."""
     rows, _, _ = _collect(runs, folder_of)
+    facts = {"rows": rows, "run_date": run_date, "severities": list(Severity), "unread": _unread(runs)}
     return {
-        "index.md": markdown_environment().get_template("index.md.j2").render(rows=rows, run_date=run_date),
-        "index.html": html_environment().get_template("index.html.j2").render(rows=rows, run_date=run_date),
+        "index.md": markdown_environment().get_template("index.md.j2").render(**facts),
+        "index.html": html_environment().get_template("index.html.j2").render(**facts),
     }
+
+
+def _unread(runs: list[AuditRun]) -> list[UnreadableAccount]:
+    return [account for run in runs for account in run.unreadable]
 
 
 def _collect(runs: list[AuditRun], folder_of: Callable[[AuditResult], str]) -> tuple[list[Row], list[Line], list[Line]]:

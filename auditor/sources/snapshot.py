@@ -6,13 +6,13 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
-import orjson
 from pydantic import ValidationError
 
 from auditor.atomic_write import write_text_atomic
 from auditor.errors import InputFormatError, SnapshotFormatError
 from auditor.gc_pause import gc_paused
 from auditor.model.base import describe_validation_error
+from auditor.model.documents import loads_strict
 from auditor.model.gaad import looks_like_gaad, snapshot_from_gaad
 from auditor.model.snapshot import AccountSnapshot
 
@@ -20,14 +20,18 @@ from auditor.model.snapshot import AccountSnapshot
 def read_snapshot(path: Path) -> AccountSnapshot:
     """Load a snapshot or GAAD file (auto-detected); SnapshotFormatError names the file and the problem."""
     try:
-        with gc_paused():
-            data = orjson.loads(path.read_bytes())
+        raw = path.read_bytes()
     except FileNotFoundError:
         raise SnapshotFormatError(f"{path}: snapshot file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except (OSError, ValueError) as exc:  # ValueError: a NUL byte in the path
         raise SnapshotFormatError(f"{path}: cannot read snapshot: {exc}") from None
-    except orjson.JSONDecodeError as exc:
+    try:
+        with gc_paused():
+            data = loads_strict(raw)
+    except json.JSONDecodeError as exc:
         raise SnapshotFormatError(f"{path}: invalid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})") from None
+    except ValueError as exc:  # duplicate keys, NaN, nesting, numbers beyond Python's digit limit, bad UTF-8
+        raise SnapshotFormatError(f"{path}: invalid JSON: {exc}") from None
     try:
         with gc_paused():
             return _parse(data, path)
