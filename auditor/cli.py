@@ -14,6 +14,7 @@ from pathlib import Path
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import Progress
 from rich.table import Table
 
@@ -22,13 +23,14 @@ from auditor.config import Config, load_config
 from auditor.errors import AuditorError, SourceError
 from auditor.findings import AuditRun, Severity
 from auditor.pipeline import RunOptions, compare_many, compare_organization
-from auditor.redact import RedactingFilter, redact
+from auditor.redact import RedactingFilter, for_terminal
 from auditor.report import DEFAULT_FORMATS, FORMATS, RenderOptions, render, write_files, write_reports
 from auditor.report.run_summary import render_index, render_summary
 from auditor.sources import ManagedPolicyCache, access, collect, write_snapshot
 
 EXIT_CLEAN, EXIT_DRIFT, EXIT_USAGE, EXIT_UNREADABLE, EXIT_INTERNAL = 0, 1, 2, 3, 4
 SEVERITIES = [severity.value for severity in Severity]
+STALE_SHOWN = 10
 
 
 _config_option = click.option(
@@ -188,7 +190,7 @@ def audit_command(
     write_files({reports / "latest": outcome.run_date.isoformat() + "\n"})
     for run in outcome.runs:
         _print_summary(run, [], threshold)
-    click.echo(f"summary: {folder / 'summary.md'} ({len(written)} files written)")
+    _say(f"summary: {folder / 'summary.md'} ({len(written)} files written)")
     if fail_on_new is not None:
         return _exit_code(outcome.runs, [f for run in outcome.runs for f in run.new_at_or_above(Severity(fail_on_new))])
     return _exit_code(outcome.runs, [f for run in outcome.runs for f in run.at_or_above(threshold)])
@@ -216,7 +218,7 @@ def snapshot_command(account: str, config_path: Path, out_file: Path | None, upd
         raise click.UsageError(f"{path} exists; pass --update-baseline to replace it")
     snapshot = collect(config.account(account), ManagedPolicyCache(), datetime.now(UTC).replace(microsecond=0))
     write_snapshot(snapshot, path)
-    click.echo(f"{account} ({snapshot.account_id}): {len(snapshot.roles)} roles written to {path}")
+    _say(f"{account} ({snapshot.account_id}): {len(snapshot.roles)} roles written to {path}")
     return EXIT_CLEAN
 
 
@@ -270,22 +272,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         click.echo(exc.format_message(), err=True)
         return EXIT_USAGE
     except click.ClickException as exc:
-        click.echo(f"auditor: error: {exc.format_message()} (see auditor --help)", err=True)
+        _say(f"auditor: error: {exc.format_message()} (see auditor --help)", err=True)
         return EXIT_USAGE
     except click.exceptions.Abort:
-        click.echo("auditor: aborted", err=True)
+        _say("auditor: aborted", err=True)
         return EXIT_USAGE
     except SourceError as exc:
-        click.echo(redact(f"auditor: cannot read account: {exc}"), err=True)
+        _say(f"auditor: cannot read account: {exc}", err=True)
         return EXIT_UNREADABLE
     except AuditorError as exc:
-        click.echo(redact(f"auditor: error: {exc}"), err=True)
+        _say(f"auditor: error: {exc}", err=True)
         return EXIT_USAGE
     except Exception as exc:  # noqa: BLE001 - the last line of defence: exit 4, not a traceback
         if os.environ.get("AUDITOR_DEBUG"):
-            click.echo(redact(traceback.format_exc()), err=True)
-        message = f"auditor: internal error: {type(exc).__name__}: {exc} (set AUDITOR_DEBUG=1 for details)"
-        click.echo(redact(message), err=True)
+            for line in traceback.format_exc().splitlines():
+                _say(line, err=True)
+        _say(f"auditor: internal error: {type(exc).__name__}: {exc} (set AUDITOR_DEBUG=1 for details)", err=True)
         return EXIT_INTERNAL
     return code if isinstance(code, int) else EXIT_CLEAN
 
@@ -303,17 +305,26 @@ def _print_summary(run: AuditRun, paths: list[Path], threshold: Severity) -> Non
         s = result.summary
         counts = ", ".join(f"{s.count(severity)} {severity.value}" for severity in Severity)
         waived = f", {s.waived} waived" if s.waived else ""
-        click.echo(
+        _say(
             f"{result.baseline.name} ({result.baseline.account_id}) vs {result.target.name} "
             f"({result.target.account_id}): {s.roles_compared} roles compared, "
             f"{len(result.findings) - s.waived} findings ({counts}){waived}"
         )
         for finding in result.at_or_above(threshold)[:10]:
-            click.echo(f"  [{finding.severity.value}] {finding.title}")
+            _say(f"  [{finding.severity.value}] {finding.title}")
     if run.stale_waivers:
-        click.echo(f"stale waivers (matched nothing): {', '.join(str(w.entry) for w in run.stale_waivers)}")
+        entries = [str(w.entry) for w in run.stale_waivers]
+        shown = ", ".join(entries[:STALE_SHOWN]) + (
+            f" and {len(entries) - STALE_SHOWN} more" if len(entries) > STALE_SHOWN else ""
+        )
+        _say(f"stale waivers (matched nothing): {shown}; see the report")
     for path in paths:
-        click.echo(f"report: {path}")
+        _say(f"report: {path}")
+
+
+def _say(text: str, err: bool = False) -> None:
+    """Print one line of output: credentials masked, control characters shown as escapes (see auditor.terminal)."""
+    click.echo(for_terminal(text), err=err)
 
 
 @contextmanager
@@ -324,7 +335,7 @@ def _progress() -> Iterator[Callable[[str, int, int], None]]:
         task = bar.add_task("reading accounts", total=None)
 
         def advance(name: str, done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total, description=f"read {name}")
+            bar.update(task, completed=done, total=total, description=escape(f"read {for_terminal(name)}"))
 
         yield advance
 
@@ -332,7 +343,7 @@ def _progress() -> Iterator[Callable[[str, int, int], None]]:
 def _print_stats(run: AuditRun) -> None:
     table = Table("AWS API operation", "calls", title="API calls")
     for operation, count in run.stats.api_calls.items():
-        table.add_row(operation, str(count))
+        table.add_row(escape(for_terminal(operation)), str(count))
     table.add_row("total", str(sum(run.stats.api_calls.values())))
     Console().print(table)
 
@@ -344,8 +355,7 @@ def _setup_logging(verbose: int) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(logging.WARNING)
-    if verbose >= 1:
-        logging.getLogger("auditor").setLevel(logging.INFO)
+    logging.getLogger("auditor").setLevel(logging.INFO if verbose >= 1 else logging.NOTSET)
     if verbose >= 2:
         root.setLevel(logging.DEBUG)
 
@@ -353,7 +363,7 @@ def _setup_logging(verbose: int) -> None:
 def _exit_code(runs: list[AuditRun], failing: list[object]) -> int:
     unread = [account for run in runs for account in run.unreadable]
     for account in unread:
-        click.echo(f"auditor: cannot read account: {account.reason}", err=True)
+        _say(f"auditor: cannot read account: {account.reason}", err=True)
     if unread:
         return EXIT_UNREADABLE  # an incomplete audit must not pass for a clean one
     return EXIT_DRIFT if failing else EXIT_CLEAN

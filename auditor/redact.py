@@ -1,16 +1,24 @@
-"""Keep credentials out of logs: a logging filter that masks keys, secrets and session tokens."""
+"""Keep credentials out of everything the tool writes: terminal, logs and report files.
+
+One function, `redact`, masks the credentials the process knows (the environment's and every set
+the sources register as they obtain them), in the forms an error message can quote them (as is,
+trimmed, escaped as in a bytes repr or a JSON string), and anything shaped like an access key ID,
+secret or session token in botocore's debug output.
+"""
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import re
+import threading
+
+from auditor.terminal import printable
 
 MASK = "****"
-# What botocore's debug output can carry: key IDs in Authorization headers, tokens in headers, and the
-# AssumeRole response body with the new secret key and session token.
 _PATTERNS: list[tuple[re.Pattern[str], str]] = [
-    (re.compile(r"\b(?:AKIA|ASIA|AROA|AIDA)[A-Z0-9]{12,}\b"), MASK),
+    (re.compile(r"\b(?:AKIA|ASIA)[A-Z0-9]{12,}\b"), MASK),
     (re.compile(r"(<SecretAccessKey>)[^<]*(</SecretAccessKey>)"), rf"\g<1>{MASK}\g<2>"),
     (re.compile(r"(<SessionToken>)[^<]*(</SessionToken>)"), rf"\g<1>{MASK}\g<2>"),
     (re.compile(r"""((?i:x-amz-security-token)['"]?\s*[:=]\s*b?['"]?)[^'",\s}]+"""), rf"\g<1>{MASK}"),
@@ -22,30 +30,58 @@ _PATTERNS: list[tuple[re.Pattern[str], str]] = [
         rf"\g<1>{MASK}",
     ),
 ]
-_SECRET_VARIABLES = ("AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_ACCESS_KEY_ID")
+SECRET_VARIABLES = ("AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_ACCESS_KEY_ID")
+_MIN_LENGTH = 8  # shorter values would mask ordinary words
+_registered: set[str] = set()
+_lock = threading.Lock()
 
 
-def redact(text: str, secrets: frozenset[str] = frozenset()) -> str:
+def register_secret(*values: str | None) -> None:
+    """Remember credentials obtained at run time (profiles, assumed roles) so every output masks them."""
+    found = {form for value in values if value for form in _forms(value)}
+    with _lock:
+        _registered.update(found)
+
+
+def known_secrets() -> frozenset[str]:
+    """Every credential form to mask: the environment's now, and those registered."""
+    from_environment = {form for name in SECRET_VARIABLES if (value := os.environ.get(name)) for form in _forms(value)}
+    with _lock:
+        return frozenset(from_environment | _registered)
+
+
+def _forms(value: str) -> set[str]:
+    # botocore quotes a bad header value as bytes (`b'...\r'`); JSON escapes control characters.
+    escaped = value.encode("unicode_escape").decode("ascii")
+    forms = {value, value.strip(), escaped, json.dumps(value)[1:-1]}
+    return {form for form in forms if len(form) >= _MIN_LENGTH}
+
+
+def redact(text: str, secrets: frozenset[str] | None = None) -> str:
     """`text` with credentials masked: known secret values, and anything shaped like a key or token."""
-    for secret in secrets:
+    # Longest first, so a secret's trimmed form does not leave the rest of a longer form behind.
+    for secret in sorted(known_secrets() if secrets is None else secrets, key=len, reverse=True):
         text = text.replace(secret, MASK)
     for pattern, replacement in _PATTERNS:
         text = pattern.sub(replacement, text)
     return text
 
 
-class RedactingFilter(logging.Filter):
-    """Masks credentials in every record that passes; install it on the handlers that write logs out."""
+def for_terminal(text: str) -> str:
+    """What may be printed on a terminal or a CI log: redacted, one line, control characters made visible."""
+    return printable(redact(text))
 
-    def __init__(self) -> None:
-        super().__init__()
-        # Values from the environment are known exactly; mask them wherever they appear.
-        self._secrets = frozenset(v for v in (os.environ.get(n) for n in _SECRET_VARIABLES) if v and len(v) >= 8)
+
+class RedactingFilter(logging.Filter):
+    """Masks credentials and control characters in every record that passes; install it on log handlers."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        """Replace the record's message with its redacted text."""
-        record.msg = redact(record.getMessage(), self._secrets)
+        """Replace the record's message with its redacted, printable text."""
+        record.msg = for_terminal(record.getMessage())
         record.args = ()
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
         if record.exc_text:
-            record.exc_text = redact(record.exc_text, self._secrets)
+            record.exc_text = "\n".join(for_terminal(line) for line in record.exc_text.splitlines())
+        record.exc_info = None
         return True

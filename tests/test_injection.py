@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import re
 import shlex
+import shutil
+import subprocess
 import xml.etree.ElementTree as ET
 from importlib.resources import files
 from pathlib import Path
@@ -14,7 +16,8 @@ import pytest
 
 from auditor.audit import safe_name
 from auditor.cli import main
-from tests.hostile import HOSTILE, hostile_demo
+from auditor.terminal import UNSAFE
+from tests.hostile import HOSTILE, SHELL_ACTION, TERMINAL, TRACKER, hostile_demo
 
 FORMATS = "md,html,json,sarif,junit"
 
@@ -25,6 +28,15 @@ def out(tmp_path_factory: pytest.TempPathFactory) -> Path:
     config = hostile_demo(folder)
     assert main(["compare", "prod", "dev", "-c", str(config), "-o", str(folder / "out"), "-f", FORMATS]) == 1
     return folder / "out"
+
+
+@pytest.fixture(scope="module")
+def summary(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """summary.md (the ticket body) of a scheduled audit of the hostile demo."""
+    folder = tmp_path_factory.mktemp("hostile-audit")
+    config = hostile_demo(folder)
+    assert main(["audit", "-c", str(config), "-o", str(folder / "reports"), "--now", "2026-11-20T06:00:00"]) == 1
+    return (folder / "reports" / "2026-11-20" / "summary.md").read_text()
 
 
 def _outside_fences(markdown: str) -> str:
@@ -95,3 +107,81 @@ def test_hostile_account_names_are_refused_with_the_key_named(tmp_path: Path, ca
     config.write_text(config.read_text().replace("  dev:\n", "  '../dev':\n"))
     assert main(["compare", "prod", "../dev", "-c", str(config)]) == 2
     assert "account name '../dev'" in capsys.readouterr().err
+
+
+def _github_html(markdown: str) -> str:
+    import cmarkgfm
+    from cmarkgfm.cmark import Options
+
+    return cmarkgfm.github_flavored_markdown_to_html(markdown, options=Options.CMARK_OPT_UNSAFE)
+
+
+def _rendered_text_outside_code(html: str) -> str:
+    return re.sub(r"<(pre|code)>.*?</\1>", "", html, flags=re.S)
+
+
+@pytest.mark.parametrize("name", ["report.md", "summary.md"])
+def test_github_renders_no_image_link_or_mention_from_account_data(out: Path, summary: str, name: str):
+    markdown = (out / "report.md").read_text() if name == "report.md" else summary
+    html = _github_html(markdown)
+    assert name == "summary.md" or "evil.example" in html  # the report shows the text, inert
+    assert "<img" not in html
+    assert not re.search(r"<a href=\"(?:https?:|mailto:|//|www)", html)
+    # GitHub links @names in rendered text outside code, links and pre blocks.
+    assert not re.search(r"(?:^|\W)@[A-Za-z0-9]", _rendered_text_outside_code(html))
+
+
+@pytest.mark.parametrize("name", ["report.md", "report.html", "report.json", "report.sarif", "report.junit.xml"])
+def test_reports_hold_no_raw_control_or_bidi_characters(out: Path, name: str):
+    text = (out / name).read_text()
+    assert not UNSAFE.search(text.replace("\n", "").replace("\t", ""))
+
+
+def test_summary_holds_no_raw_control_characters(summary: str):
+    assert not UNSAFE.search(summary.replace("\n", ""))
+
+
+def _bash_blocks(markdown: str) -> list[str]:
+    return re.findall(r"^(`{3,})bash\n(.*?)\n\1$", markdown, flags=re.M | re.S)
+
+
+def test_every_shell_block_runs_only_the_commands_it_shows(out: Path, tmp_path: Path):
+    """Each bash block of the report, run as a user pasting it would, calls aws (and cat for files), nothing else."""
+    blocks = [block for _, block in _bash_blocks((out / "report.md").read_text())]
+    assert any(SHELL_ACTION.split("\n")[0] in block for block in blocks)  # the hostile action reached a block
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "aws").write_text('#!/bin/sh\necho "aws $*" >> "$AUDIT_LOG"\n')
+    (bin_dir / "aws").chmod(0o755)
+    (bin_dir / "cat").symlink_to(shutil.which("cat"))
+    log = tmp_path / "calls.log"
+    for block in blocks:
+        script = 'command_not_found_handle() { echo "UNEXPECTED $1" >> "$AUDIT_LOG"; return 127; }\n' + block.replace(
+            "/tmp/", f"{tmp_path}/"
+        )
+        subprocess.run(
+            ["/bin/bash", "-c", script],
+            cwd=tmp_path,
+            env={"PATH": str(bin_dir), "AUDIT_LOG": str(log)},
+            capture_output=True,
+            check=False,
+        )
+    calls = log.read_text().splitlines()
+    assert calls and all(call.startswith("aws iam ") for call in calls), [c for c in calls if "UNEXPECTED" in c]
+    assert not (tmp_path / "PWNED").exists()
+
+
+def test_errors_about_hostile_input_reach_the_terminal_inert(tmp_path: Path, capsys):
+    config = hostile_demo(tmp_path)
+    dev = tmp_path / "baselines" / "demo" / "dev.json"
+    data = json.loads(dev.read_text())
+    operator = f"StringEquals{TERMINAL}\n::error title=owned::{TRACKER}"
+    data["roles"]["deep-insight-task-role-dev"]["inline_policies"]["DataAccess"]["Statement"][0]["Condition"] = {
+        operator: "not an object"
+    }
+    dev.write_text(json.dumps(data))
+    assert main(["compare", "prod", "dev", "-c", str(config), "-o", str(tmp_path / "out")]) == 2
+    captured = capsys.readouterr()
+    lines = captured.err.splitlines()
+    assert len(lines) == 1 and "::error" in lines[0]  # shown, on the error's own line, not a line of its own
+    assert not UNSAFE.search(captured.err.rstrip("\n")) and not UNSAFE.search(captured.out.replace("\n", ""))

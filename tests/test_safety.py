@@ -17,9 +17,11 @@ from auditor import load_config
 from auditor.cli import main
 from auditor.findings import FindingKind
 from auditor.pipeline import compare_many
+from auditor.report import render, write_reports
 from auditor.sources import Collector
 from tests.conftest import FAKE_KEY_ID, FAKE_SECRET, account_iam, live_config_text
 from tests.scenario import ECS_EXECUTION, seed
+from tests.scenario import PROD as PROD_ID
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 FORMATS = "md,html,json,sarif,junit"
@@ -158,12 +160,12 @@ def test_an_account_that_cannot_be_read_exits_3_after_writing_the_others(three, 
 
 
 def test_policy_command_prints_exactly_the_reads_the_guard_allows(capsys):
-    from auditor.sources.guard import ALLOWED_OPERATIONS
+    from auditor.sources.guard import ALLOWED_OPERATIONS, CREDENTIAL_SERVICES
 
     assert main(["policy", "--format", "json"]) == 0
     policy = json.loads(capsys.readouterr().out)
     [statement] = policy["Statement"]
-    allowed = {f"{s}:{op}" for s, ops in ALLOWED_OPERATIONS.items() if s != "sts" for op in ops}
+    allowed = {f"{s}:{op}" for s, ops in ALLOWED_OPERATIONS.items() if s not in CREDENTIAL_SERVICES for op in ops}
     assert set(statement["Action"]) == allowed and statement["Effect"] == "Allow"
     assert all(":Get" in a or ":List" in a for a in statement["Action"])  # reads only
 
@@ -199,3 +201,59 @@ def test_credentials_never_appear_in_logs_reports_or_errors(seeded, write_config
         assert not re.search(r"<SessionToken>(?!\*\*\*\*<)", text) and not re.search(
             r"<SecretAccessKey>(?!\*\*\*\*<)", text
         )
+
+
+def test_a_session_token_with_a_stray_cr_is_named_never_printed(seeded, write_config, tmp_path, monkeypatch, capsys):
+    token = "FwoGZXIvYXdzEXAMPLETOKENdonotprint0123456789"
+    monkeypatch.setenv("AWS_SESSION_TOKEN", token + "\r")
+    path = write_config(live_config_text())
+    assert main(["compare", "prod", "dev", "-c", str(path), "-o", str(tmp_path / "out")]) == 3
+    captured = capsys.readouterr()
+    assert "AWS_SESSION_TOKEN has leading or trailing white space" in captured.err
+    assert token not in captured.err + captured.out and not (tmp_path / "out").exists()
+
+
+def test_a_secret_quoted_by_an_aws_error_is_masked_in_every_report(config, tmp_path, capsys):
+    def leak(request: Any, **_: Any) -> AWSResponse | None:
+        if "AmazonECSTaskExecutionRolePolicy" in _body(request):
+            return _error(request, 404, "NoSuchEntity", f"policy gone (signed with {FAKE_SECRET})")
+        return None
+
+    collector = Collector(now=NOW, hooks=(("before-send.iam.GetPolicy", leak),))
+    run = compare_many(config, "prod", ["dev"], now=NOW, collector=collector)
+    paths = write_reports(render(run, FORMATS.split(",")), tmp_path / "out")
+    assert paths and all(FAKE_SECRET not in path.read_text() for path in paths)
+    assert any("****" in path.read_text() for path in paths)
+
+
+def test_a_web_identity_profile_goes_through_the_guard_and_is_counted(seeded, write_config, tmp_path, monkeypatch):
+    token_file = tmp_path / "token"
+    token_file.write_text("eyJ.web-identity.token")
+    profiles = tmp_path / "aws-config"
+    profiles.write_text(
+        "[profile ci]\n"
+        f"role_arn = arn:aws:iam::{PROD_ID}:role/ci-web-identity\n"
+        f"web_identity_token_file = {token_file}\n"
+    )
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(profiles))
+    text = live_config_text().replace("    env: prod\n", "    env: prod\n    profile: ci\n", 1)
+    path = write_config(text)
+    assert main(["compare", "prod", "dev", "-c", str(path), "-o", str(tmp_path / "out"), "--stats"]) == 1
+    calls = json.loads((tmp_path / "out" / "report.json").read_text())["stats"]["api_calls"]
+    assert calls.get("sts:AssumeRoleWithWebIdentity") == 1
+
+
+def test_the_guard_covers_the_clients_botocore_makes_for_a_profile(seeded, write_config, tmp_path, monkeypatch, capsys):
+    from auditor.sources import guard
+
+    token_file = tmp_path / "token"
+    token_file.write_text("eyJ.web-identity.token")
+    profiles = tmp_path / "aws-config"
+    profiles.write_text(
+        f"[profile ci]\nrole_arn = arn:aws:iam::{PROD_ID}:role/ci\nweb_identity_token_file = {token_file}\n"
+    )
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(profiles))
+    monkeypatch.setitem(guard.ALLOWED_OPERATIONS, "sts", frozenset({"AssumeRole", "GetCallerIdentity"}))
+    path = write_config(live_config_text().replace("    env: prod\n", "    env: prod\n    profile: ci\n", 1))
+    assert main(["compare", "prod", "dev", "-c", str(path), "-o", str(tmp_path / "out")]) == 3
+    assert "refused sts:AssumeRoleWithWebIdentity" in capsys.readouterr().err

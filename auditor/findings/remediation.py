@@ -11,6 +11,7 @@ import yaml
 
 from auditor.findings import terraform
 from auditor.findings.model import Remediation
+from auditor.terminal import printable, printable_lines
 
 _HEREDOC = "POLICY"
 
@@ -48,13 +49,14 @@ def _ordered(mapping: dict[str, Any], order: tuple[str, ...]) -> dict[str, Any]:
 
 
 def document_json(document: dict[str, Any]) -> str:
-    """The policy JSON as printed in reports and written by the fix."""
-    return json.dumps(document, indent=2, ensure_ascii=False)
+    """The policy JSON as printed in reports and written by the fix; control and bidi characters escaped
+    (the same document: inside JSON strings the escape means the character)."""
+    return printable_lines(json.dumps(document, indent=2, ensure_ascii=False))
 
 
 def document_yaml(document: Any) -> str:
-    """A document as CloudFormation YAML, keys in the order they were written."""
-    return yaml.safe_dump(document, sort_keys=False, default_flow_style=False, allow_unicode=True).rstrip()
+    """A document as CloudFormation YAML, keys in the order they were written, non-ASCII escaped."""
+    return yaml.safe_dump(document, sort_keys=False, default_flow_style=False, allow_unicode=False).rstrip()
 
 
 def inline_put(role: str, policy: str, document: dict[str, Any]) -> Remediation:
@@ -62,7 +64,10 @@ def inline_put(role: str, policy: str, document: dict[str, Any]) -> Remediation:
     path = _tmp_file(role, policy)
     return Remediation(
         check=_cmd("aws iam get-role-policy", role_name=role, policy_name=policy)
-        + "\n# While the drift exists: NoSuchEntity (policy missing) or a document that differs from the one below.",
+        + "\n"
+        + _comment(
+            "While the drift exists: NoSuchEntity (policy missing) or a document that differs from the one below."
+        ),
         aws_cli="\n".join(
             [
                 _write_file(path, document),
@@ -70,7 +75,8 @@ def inline_put(role: str, policy: str, document: dict[str, Any]) -> Remediation:
             ]
         ),
         cloudformation=(
-            f"# In the AWS::IAM::Role resource for {role}, under Properties -> Policies:\n"
+            _comment(f"In the AWS::IAM::Role resource for {role}, under Properties -> Policies:")
+            + "\n"
             + document_yaml([{"PolicyName": policy, "PolicyDocument": document}])
         ),
         terraform=terraform.inline_policy(role, policy, document),
@@ -83,9 +89,13 @@ def inline_delete(role: str, policy: str) -> Remediation:
     return Remediation(
         check=_cmd("aws iam get-role-policy", role_name=role, policy_name=policy),
         aws_cli=_cmd("aws iam delete-role-policy", role_name=role, policy_name=policy),
-        cloudformation=f"# In the AWS::IAM::Role resource for {role}, remove the Policies entry {policy}.",
+        cloudformation=_comment(f"In the AWS::IAM::Role resource for {role}, remove the Policies entry {policy}."),
         terraform=terraform.removal(f"the aws_iam_role_policy {policy} of {role}"),
-        verify=[_cmd("aws iam list-role-policies", role_name=role, output="text") + f"  # {policy} is not listed"],
+        verify=[
+            _cmd("aws iam list-role-policies", role_name=role, output="text")
+            + "  "
+            + _comment(f"{policy} is not listed")
+        ],
     )
 
 
@@ -95,11 +105,12 @@ def managed_attach(role: str, arn: str) -> Remediation:
         check=_cmd("aws iam list-attached-role-policies", role_name=role),
         aws_cli=_cmd("aws iam attach-role-policy", role_name=role, policy_arn=arn),
         cloudformation=(
-            f"# In the AWS::IAM::Role resource for {role}, under Properties:\n"
+            _comment(f"In the AWS::IAM::Role resource for {role}, under Properties:")
+            + "\n"
             + document_yaml({"ManagedPolicyArns": [arn]})
         ),
         terraform=terraform.attachment(role, arn),
-        verify=[_attached_count(role, arn) + "  # expected: 1"],
+        verify=[_expect(_attached_count(role, arn), "1")],
     )
 
 
@@ -108,9 +119,9 @@ def managed_detach(role: str, arn: str) -> Remediation:
     return Remediation(
         check=_cmd("aws iam list-attached-role-policies", role_name=role),
         aws_cli=_cmd("aws iam detach-role-policy", role_name=role, policy_arn=arn),
-        cloudformation=f"# In the AWS::IAM::Role resource for {role}, remove {arn} from ManagedPolicyArns.",
+        cloudformation=_comment(f"In the AWS::IAM::Role resource for {role}, remove {arn} from ManagedPolicyArns."),
         terraform=terraform.removal(f"the aws_iam_role_policy_attachment of {arn} to {role}"),
-        verify=[_attached_count(role, arn) + "  # expected: 0"],
+        verify=[_expect(_attached_count(role, arn), "0")],
     )
 
 
@@ -131,7 +142,8 @@ def managed_update(role: str, arn: str, document: dict[str, Any]) -> Remediation
             ]
         ),
         cloudformation=(
-            f"# In the AWS::IAM::ManagedPolicy resource for {arn}, under Properties:\n"
+            _comment(f"In the AWS::IAM::ManagedPolicy resource for {arn}, under Properties:")
+            + "\n"
             + document_yaml({"PolicyDocument": document})
         ),
         terraform=terraform.managed_policy(arn, document),
@@ -151,7 +163,8 @@ def trust_update(role: str, document: dict[str, Any]) -> Remediation:
             ]
         ),
         cloudformation=(
-            f"# In the AWS::IAM::Role resource for {role}, under Properties:\n"
+            _comment(f"In the AWS::IAM::Role resource for {role}, under Properties:")
+            + "\n"
             + document_yaml({"AssumeRolePolicyDocument": document})
         ),
         terraform=terraform.trust(role, document),
@@ -168,19 +181,20 @@ def boundary_set(role: str, arn: str | None) -> Remediation:
         return Remediation(
             check=query,
             aws_cli=_cmd("aws iam delete-role-permissions-boundary", role_name=role),
-            cloudformation=f"# In the AWS::IAM::Role resource for {role}, remove PermissionsBoundary.",
+            cloudformation=_comment(f"In the AWS::IAM::Role resource for {role}, remove PermissionsBoundary."),
             terraform=terraform.boundary(role, None),
-            verify=[query + "  # expected: None"],
+            verify=[_expect(query, "None")],
         )
     return Remediation(
         check=query,
         aws_cli=_cmd("aws iam put-role-permissions-boundary", role_name=role, permissions_boundary=arn),
         cloudformation=(
-            f"# In the AWS::IAM::Role resource for {role}, under Properties:\n"
+            _comment(f"In the AWS::IAM::Role resource for {role}, under Properties:")
+            + "\n"
             + document_yaml({"PermissionsBoundary": arn})
         ),
         terraform=terraform.boundary(role, arn),
-        verify=[query + f"  # expected: {arn}"],
+        verify=[_expect(query, arn)],
     )
 
 
@@ -217,10 +231,19 @@ def role_create(
         cloudformation=document_yaml(template),
         terraform=terraform.role(role, path, trust or {}, inline, managed, boundary),
         verify=[
-            _cmd("aws iam list-role-policies", role_name=role, query="length(PolicyNames)", output="text")
-            + f"  # expected: {len(inline)}",
-            _cmd("aws iam list-attached-role-policies", role_name=role, query="length(AttachedPolicies)", output="text")
-            + f"  # expected: {len(managed)}",
+            _expect(
+                _cmd("aws iam list-role-policies", role_name=role, query="length(PolicyNames)", output="text"),
+                str(len(inline)),
+            ),
+            _expect(
+                _cmd(
+                    "aws iam list-attached-role-policies",
+                    role_name=role,
+                    query="length(AttachedPolicies)",
+                    output="text",
+                ),
+                str(len(managed)),
+            ),
         ],
     )
 
@@ -233,11 +256,12 @@ def role_review(role: str) -> Remediation:
             [
                 _cmd("aws iam list-role-policies", role_name=role),
                 _cmd("aws iam list-attached-role-policies", role_name=role),
-                "# If nothing needs it: delete its inline policies, detach its managed policies, then",
-                "# " + _cmd("aws iam delete-role", role_name=role),
+                _cmd("aws iam list-instance-profiles-for-role", role_name=role),
+                _comment("If nothing needs the role, delete it in this order (remove the leading '# ' to run):"),
+                *(_comment(step) for step in _deletion(role)),
             ]
         ),
-        cloudformation=f"# Remove the AWS::IAM::Role resource for {role}, or add it to the baseline account.",
+        cloudformation=_comment(f"Remove the AWS::IAM::Role resource for {role}, or add it to the baseline account."),
         terraform=terraform.removal(f"the aws_iam_role {role} and its policies (or add the role to the baseline)"),
     )
 
@@ -251,7 +275,8 @@ def grant_read_access(arn: str) -> Remediation:
     }
     return Remediation(
         check=_cmd("aws iam get-policy", policy_arn=arn),
-        aws_cli="# Add this statement to the auditor role's policy, then run the audit again:\n"
+        aws_cli=_comment("Add this statement to the auditor role's policy, then run the audit again:")
+        + "\n"
         + document_json(statement),
         cloudformation=document_yaml({"Statement": [statement]}),
     )
@@ -274,13 +299,13 @@ def _inline_verify(role: str, policy: str, document: dict[str, Any]) -> list[str
     single = not isinstance(statements, list) or len(statements) == 1
     first = statements[0] if isinstance(statements, list) and statements else statements
     if single and isinstance(first, dict) and isinstance(first.get("Action"), str):
-        return [query("PolicyDocument.Statement[0].Action") + f"  # expected: {first['Action']}"]
+        return [_expect(query("PolicyDocument.Statement[0].Action"), first["Action"])]
     count = action_count(document)
     if count is None:
         return [_cmd("aws iam get-role-policy", role_name=role, policy_name=policy, query="PolicyDocument")]
     listed = "PolicyDocument.Statement[0].Action" if single else "PolicyDocument.Statement[].Action[]"
     flat = "PolicyDocument.Statement[0].Action[]" if single else listed
-    return [query(f"length({listed})") + f"  # expected: {count}", query(flat) + f"  # expected: {count} actions"]
+    return [_expect(query(f"length({listed})"), str(count)), _expect(query(flat), f"{count} actions")]
 
 
 def _attached_count(role: str, arn: str) -> str:
@@ -290,6 +315,40 @@ def _attached_count(role: str, arn: str) -> str:
         query=f"length(AttachedPolicies[?PolicyArn=='{arn}'])",
         output="text",
     )
+
+
+def _deletion(role: str) -> list[str]:
+    """IAM deletes a role only once it has no inline policy, attached policy or instance profile: each one line."""
+    name = shlex.quote(role)
+
+    def each(listing: str, query: str, command: str) -> str:
+        found = f"aws iam {listing} --role-name {name} --query {shlex.quote(query)} --output text"
+        return f"for item in $({found}); do aws iam {command}; done"
+
+    return [
+        each("list-role-policies", "PolicyNames", f'delete-role-policy --role-name {name} --policy-name "$item"'),
+        each(
+            "list-attached-role-policies",
+            "AttachedPolicies[].PolicyArn",
+            f'detach-role-policy --role-name {name} --policy-arn "$item"',
+        ),
+        each(
+            "list-instance-profiles-for-role",
+            "InstanceProfiles[].InstanceProfileName",
+            f'remove-role-from-instance-profile --instance-profile-name "$item" --role-name {name}',
+        ),
+        f"aws iam delete-role --role-name {name}",
+    ]
+
+
+def _comment(text: str) -> str:
+    """A shell or YAML comment that stays one comment: no line break or control character can end it."""
+    return "# " + printable(text)
+
+
+def _expect(command: str, expected: str) -> str:
+    """A verification command with its expected output as a trailing comment."""
+    return f"{command}  {_comment(f'expected: {expected}')}"
 
 
 def _write_file(path: str, document: dict[str, Any]) -> str:

@@ -6,6 +6,8 @@ import json
 import re
 from typing import Any
 
+from auditor.terminal import printable
+
 
 def inline_policy(role: str, name: str, document: dict[str, Any]) -> str:
     """An `aws_iam_role_policy` holding the inline policy."""
@@ -33,7 +35,7 @@ def trust(role: str, document: dict[str, Any]) -> str:
 def boundary(role: str, arn: str | None) -> str:
     """The role's `permissions_boundary`, or a note to remove it."""
     if arn is None:
-        return f"# In the aws_iam_role for {role}, remove permissions_boundary.\n"
+        return "# " + printable(f"In the aws_iam_role for {role}, remove permissions_boundary.") + "\n"
     return _resource("aws_iam_role", _name(role), {"name": role, "permissions_boundary": arn})
 
 
@@ -55,7 +57,7 @@ def role(
 
 def removal(what: str) -> str:
     """A fix that deletes configuration: say which block to remove."""
-    return f"# Remove {what} from your Terraform configuration, then apply.\n"
+    return "# " + printable(f"Remove {what} from your Terraform configuration, then apply.") + "\n"
 
 
 def _resource(kind: str, name: str, attributes: dict[str, str], **documents: dict[str, Any]) -> str:

@@ -9,11 +9,13 @@ from pathlib import Path
 from auditor.atomic_write import write_text_atomic
 from auditor.errors import ReportError
 from auditor.findings import AuditResult, AuditRun, Severity
+from auditor.redact import known_secrets, redact
 from auditor.report.html import render_html
 from auditor.report.json import render_json
 from auditor.report.junit import render_junit
 from auditor.report.markdown import DEFAULT_LIMIT, render_markdown
 from auditor.report.sarif import render_sarif
+from auditor.terminal import printable_lines
 
 
 @dataclass(frozen=True)
@@ -72,10 +74,12 @@ def write_reports(rendered: dict[str, str], out_dir: Path) -> list[Path]:
 
 
 def write_files(files: dict[Path, str]) -> list[Path]:
-    """Write each file atomically; ReportError names the file that could not be written."""
+    """Write each file atomically, credentials masked and control characters escaped (inside JSON strings the
+    escape is the same character); ReportError names the file that could not be written."""
+    secrets = known_secrets()
     for path, text in files.items():
         try:
-            write_text_atomic(path, text)
+            write_text_atomic(path, printable_lines(redact(text, secrets)))
         except OSError as exc:
             raise ReportError(f"{path}: cannot write: {exc.strerror or exc}") from None
     return list(files)

@@ -10,17 +10,24 @@ from markupsafe import Markup
 
 from auditor.findings import AuditRun
 from auditor.report.view import build_run_view
+from auditor.terminal import printable_lines
 
 
 def html_environment() -> Environment:
-    """Jinja for HTML: autoescaped."""
+    """Jinja for HTML: autoescaped, and control characters of every value shown as escapes."""
     return Environment(
         loader=PackageLoader("auditor.report", "templates"),
         autoescape=select_autoescape(enabled_extensions=("html", "j2"), default=True),
         trim_blocks=True,
         lstrip_blocks=True,
         undefined=StrictUndefined,
+        finalize=_visible,
     )
+
+
+def _visible(value: object) -> object:
+    # HTML forbids most control characters; a report shows them as escapes rather than drop them unseen.
+    return printable_lines(value) if isinstance(value, str) and not isinstance(value, Markup) else value
 
 
 SCRIPT = "report.js"

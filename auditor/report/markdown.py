@@ -9,25 +9,45 @@ from markupsafe import Markup
 
 from auditor.findings import AuditRun
 from auditor.report.view import build_run_view, slug
+from auditor.terminal import printable, printable_lines
+
+# What Markdown (GitHub's, a ticket system's) could read as syntax anywhere in a line: emphasis, link and
+# image brackets, code, headings, tables, strikethrough; `&`, `<` and `>` become entities so no HTML gets
+# through. List and heading markers that count only at the start of a line are escaped there.
+_SYNTAX = re.compile(r"([\\`*_\[\]#|~])")
+_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+# A list item (`- `, `+ `, `1. `, `1) `) or a setext underline (`===`, `---`) where a value begins a line.
+_LINE_START = re.compile(r"^(\s*(?:[0-9]{1,9}(?=[.)](?:\s|$)))?)([.)]|[-+=](?=\s|$|[-=]))")
+_AUTOLINK = re.compile(r"(?i)(?<=[a-z0-9])(:)(?=//)|(?<=www)(\.)")
+_MENTION = re.compile(r"@(?=[A-Za-z0-9])")
+WORD_JOINER = "\u2060"
 
 
 def text(value: object) -> str:
-    """Plain text in Markdown, inert: HTML characters as entities, on one line (every `{{ }}` gets this)."""
+    """Plain text in Markdown, inert: no markup, link, image, autolink, @mention, HTML or control character.
+
+    Every `{{ }}` gets this. Syntax characters are backslash-escaped; a scheme's `://` and `www.` are
+    broken so GitHub does not autolink them; `@` before a name gets an invisible word joiner, as
+    GitHub's @mentions are found in the rendered text, where a backslash no longer stands.
+    """
     if isinstance(value, Markup):
         return value
-    escaped = str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return re.sub(r"\s*[\r\n]+\s*", " ", escaped)
+    plain = printable(str(value))
+    plain = "".join(_ENTITIES.get(char, char) for char in plain) if any(c in plain for c in "&<>") else plain
+    plain = _SYNTAX.sub(r"\\\1", plain)
+    plain = _AUTOLINK.sub(lambda found: "\\" + found.group(), plain)
+    plain = _MENTION.sub("@" + WORD_JOINER, plain)
+    return _LINE_START.sub(r"\1\\\2", plain)
 
 
 def cell(value: object) -> Markup:
-    """Text safe inside a Markdown table cell: HTML characters, pipes, backslashes and newlines escaped."""
-    plain = text("" if value is None else str(value)).replace("\\", "\\\\").replace("|", "\\|")
-    return Markup(plain.strip())
+    """Text safe inside a Markdown table cell (`text` already escapes pipes)."""
+    return Markup(text("" if value is None else value).strip())
 
 
 def code(value: object) -> Markup:
-    """An inline code span on one line that survives backticks inside the text."""
-    content = re.sub(r"[\r\n]+", " ", str(value))
+    """An inline code span on one line that survives backticks inside the text (nothing is parsed inside)."""
+    content = printable(str(value))
     longest = max((len(run) for run in re.findall(r"`+", content)), default=0)
     ticks = "`" * (longest + 1)
     pad = " " if content.startswith("`") or content.endswith("`") else ""
@@ -41,7 +61,7 @@ def cellcode(value: object) -> Markup:
 
 def fence(value: object, language: str = "") -> Markup:
     """A fenced code block longer than any backtick run in the text, so the text cannot close it."""
-    content = str(value).rstrip("\n")
+    content = printable_lines(str(value)).rstrip("\n")
     longest = max((len(run) for run in re.findall(r"`{3,}", content)), default=2)
     ticks = "`" * max(3, longest + 1)
     return Markup(f"{ticks}{language}\n{content}\n{ticks}")

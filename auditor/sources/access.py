@@ -7,11 +7,9 @@ from typing import Any
 
 import yaml
 
-from auditor.sources.guard import ALLOWED_OPERATIONS
+from auditor.sources.guard import ALLOWED_OPERATIONS, CREDENTIAL_SERVICES
 
 ROLE_NAME = "iam-drift-auditor-readonly"
-# Calls made with the source credentials before any role is assumed; the assumed role needs none of them.
-_SOURCE_SIDE = {"sts"}
 
 
 def auditor_actions() -> list[str]:
@@ -19,7 +17,7 @@ def auditor_actions() -> list[str]:
     return sorted(
         f"{service}:{operation}"
         for service, operations in ALLOWED_OPERATIONS.items()
-        if service not in _SOURCE_SIDE
+        if service not in CREDENTIAL_SERVICES
         for operation in operations
     )
 

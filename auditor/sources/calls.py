@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 
@@ -14,10 +15,9 @@ class ApiCalls:
         self._counts: Counter[str] = Counter()
         self._lock = threading.Lock()
 
-    def attach(self, client: Any) -> Any:
-        """Count every call this client makes."""
-        client.meta.events.register("before-call.*.*", self._count)
-        return client
+    def attach(self, register: Callable[..., Any]) -> None:
+        """Count every call made by the client or session whose `register` this is."""
+        register("before-call.*.*", self._count)
 
     def _count(self, model: Any, **_: Any) -> None:
         with self._lock:

@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from auditor.errors import ReadOnlyViolationError
 
 ALLOWED_OPERATIONS: dict[str, frozenset[str]] = {
-    "sts": frozenset({"AssumeRole", "GetCallerIdentity"}),
+    # Credentials: the configured role, and what botocore calls itself to resolve a profile's credentials.
+    "sts": frozenset({"AssumeRole", "AssumeRoleWithWebIdentity", "GetCallerIdentity"}),
+    "sso": frozenset({"GetRoleCredentials"}),
+    "sso-oidc": frozenset({"CreateToken"}),
     "iam": frozenset({"GetAccountAuthorizationDetails", "GetPolicy", "GetPolicyVersion"}),
     "organizations": frozenset({"ListAccounts"}),  # --all-accounts, in the management account only
 }
+CREDENTIAL_SERVICES = frozenset({"sts", "sso", "sso-oidc"})
+"""Called with the source credentials before any role is assumed; the auditor's role needs none of them."""
 
 
-def install_read_only_guard(client: Any) -> Any:
-    """Register the allowlist check on a boto3 client; it runs before the request is built or signed."""
-    client.meta.events.register("before-parameter-build.*.*", _refuse_unlisted)
-    return client
+def install_read_only_guard(register: Callable[..., Any]) -> None:
+    """Register the allowlist check with `register` (a client's or a session's); it runs before a request is built."""
+    register("before-parameter-build.*.*", _refuse_unlisted)
 
 
 def _refuse_unlisted(model: Any, **_: Any) -> None:

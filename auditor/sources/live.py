@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import threading
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -13,12 +15,15 @@ from typing import Any
 import boto3
 import botocore.config
 import botocore.exceptions
+import botocore.parsers
+import botocore.session
 from pydantic import ValidationError
 
 from auditor.config import ResolvedAccount
 from auditor.errors import AssumeRoleError, InputFormatError, SourceError
 from auditor.model.gaad import policy_name, snapshot_from_gaad
 from auditor.model.snapshot import AccountSnapshot, ManagedPolicyRecord
+from auditor.redact import SECRET_VARIABLES, register_secret
 from auditor.sources.calls import ApiCalls
 from auditor.sources.guard import install_read_only_guard
 
@@ -28,6 +33,12 @@ GAAD_PAGE_SIZE = 1000
 _DENIED = frozenset({"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "UnauthorizedAccess"})
 _THROTTLED = frozenset({"Throttling", "ThrottlingException", "RequestLimitExceeded", "TooManyRequestsException"})
 DEFAULT_MAX_ATTEMPTS = 10
+CONNECT_TIMEOUT = 10
+READ_TIMEOUT = 60
+PARSE_ATTEMPTS = 3
+MAX_PAGES = 1000
+"""GAAD pages of 1,000 items: far beyond IAM's quotas (roles and customer managed policies per account)."""
+_INSTRUMENTED = "_iam_drift_auditor_instrumented"
 
 
 class ManagedPolicyCache:
@@ -52,22 +63,42 @@ class ManagedPolicyCache:
 
 @dataclass(frozen=True)
 class ClientFactory:
-    """Makes every AWS client of a run: read-only guard, retries, call counting, extra event hooks."""
+    """Makes every AWS session and client of a run: read-only guard, retries, call counting, extra event hooks."""
 
     calls: ApiCalls | None = None
     max_attempts: int | None = None
     hooks: tuple[tuple[str, Callable[..., Any]], ...] = ()
     """(botocore event, handler) pairs registered on every client, e.g. to instrument or inject faults."""
 
+    def session(self, profile: str | None = None, region: str | None = None, **credentials: str) -> boto3.Session:
+        """A session whose every client is guarded and counted, including the STS, SSO and web-identity
+        clients botocore makes by itself to resolve a profile's credentials."""
+        core = botocore.session.Session(profile=profile)
+        self._instrument(core.register)
+        core.set_config_variable("region", region or "us-east-1")
+        setattr(core, _INSTRUMENTED, True)
+        return boto3.Session(botocore_session=core, region_name=region or "us-east-1", **credentials)
+
     def client(self, session: boto3.Session, service: str) -> Any:
         """A guarded, retrying, counted client; the endpoint comes from boto3's own AWS_ENDPOINT_URL support."""
         # AWS_MAX_ATTEMPTS is the SDKs' standard knob; an explicit Config would otherwise silently override it.
         attempts = self.max_attempts or int(os.environ.get("AWS_MAX_ATTEMPTS") or DEFAULT_MAX_ATTEMPTS)
-        config = botocore.config.Config(retries={"mode": "adaptive", "total_max_attempts": attempts})
-        made = install_read_only_guard(session.client(service, config=config))
+        config = botocore.config.Config(
+            retries={"mode": "adaptive", "total_max_attempts": attempts},
+            connect_timeout=CONNECT_TIMEOUT,
+            read_timeout=READ_TIMEOUT,
+        )
+        made = session.client(service, config=config)
+        if not getattr(session._session, _INSTRUMENTED, False):  # a session made elsewhere: guard this client
+            self._instrument(made.meta.events.register)
+        return made
+
+    def _instrument(self, register: Callable[..., Any]) -> None:
+        install_read_only_guard(register)
         for event, handler in self.hooks:
-            made.meta.events.register(event, handler)
-        return self.calls.attach(made) if self.calls is not None else made
+            register(event, handler)
+        if self.calls is not None:
+            self.calls.attach(register)
 
 
 def collect_live(
@@ -95,14 +126,20 @@ def client(session: boto3.Session, service: str) -> Any:
 
 def open_session(account: ResolvedAccount, factory: ClientFactory | None = None) -> tuple[boto3.Session, str]:
     """A session acting in the account (assumed role, or the source credentials) and its account ID."""
+    factory = factory or ClientFactory()
+    _check_environment_credentials(account)
     try:
-        base = boto3.Session(profile_name=account.profile, region_name=account.region or "us-east-1")
+        base = factory.session(account.profile, account.region)
+        sts = factory.client(base, "sts")
     except botocore.exceptions.ProfileNotFound as exc:
         raise SourceError(f"account {account.name!r}: {exc}") from None
-    sts = (factory or ClientFactory()).client(base, "sts")
     if account.role_arn is None:
         identity = call_aws(account, "sts:GetCallerIdentity", sts.get_caller_identity)
-        return base, identity["Account"]
+        _register_credentials(base)
+        account_id = _field(account, "sts:GetCallerIdentity", identity, "Account")
+        if not isinstance(account_id, str) or not re.fullmatch(r"[0-9]{12}", account_id):
+            raise SourceError(f"account {account.name!r}: sts:GetCallerIdentity returned no account ID")
+        return base, account_id
     params: dict[str, Any] = {"RoleArn": account.role_arn, "RoleSessionName": SESSION_NAME}
     if account.external_id:
         params["ExternalId"] = account.external_id
@@ -112,61 +149,117 @@ def open_session(account: ResolvedAccount, factory: ClientFactory | None = None)
         raise AssumeRoleError(
             f"{exc} (role {account.role_arn}; its trust policy must also trust the caller)", exc.fix
         ) from exc.__cause__
-    credentials = response["Credentials"]
-    assumed = boto3.Session(
-        aws_access_key_id=credentials["AccessKeyId"],
-        aws_secret_access_key=credentials["SecretAccessKey"],
-        aws_session_token=credentials["SessionToken"],
-        region_name=account.region or "us-east-1",
-    )
+    _register_credentials(base)
+    credentials = _field(account, "sts:AssumeRole", response, "Credentials")
+    keys = [_field(account, "sts:AssumeRole", credentials, key) for key in _CREDENTIAL_KEYS]
+    if not all(isinstance(key, str) and key for key in keys):
+        raise SourceError(f"account {account.name!r}: sts:AssumeRole returned malformed credentials")
+    register_secret(*keys)
+    assumed = factory.session(region=account.region, **dict(zip(_SESSION_ARGUMENTS, keys, strict=True)))
     return assumed, account.role_arn.split(":")[4]
 
 
+_CREDENTIAL_KEYS = ("AccessKeyId", "SecretAccessKey", "SessionToken")
+
+
+def _check_environment_credentials(account: ResolvedAccount) -> None:
+    # A value pasted from a Windows file keeps its CR; botocore would fail later quoting the whole secret.
+    for variable in SECRET_VARIABLES:
+        value = os.environ.get(variable)
+        if value and value != value.strip():
+            raise SourceError(f"account {account.name!r}: {variable} has leading or trailing white space (a stray CR?)")
+
+
+_SESSION_ARGUMENTS = ("aws_access_key_id", "aws_secret_access_key", "aws_session_token")
+
+
+def _register_credentials(session: boto3.Session) -> None:
+    # Credentials from a profile, SSO or a web identity are known only once resolved: mask them from now on.
+    resolved = session.get_credentials()
+    if resolved is not None:
+        frozen = resolved.get_frozen_credentials()
+        register_secret(frozen.access_key, frozen.secret_key, frozen.token)
+
+
+def _field(account: ResolvedAccount | None, action: str, response: Any, key: str) -> Any:
+    """`response[key]`, or SourceError saying the response lacked it (a proxy or a broken endpoint)."""
+    if not isinstance(response, dict) or key not in response:
+        where = f"account {account.name!r}: " if account else ""
+        raise SourceError(f"{where}{action} returned an unexpected response (no {key})")
+    return response[key]
+
+
 def read_authorization_details(iam: Any) -> dict[str, list[Any]]:
-    """All roles and customer managed policies, following `Marker` until `IsTruncated` is false."""
+    """All roles and customer managed policies, following `Marker` until `IsTruncated` is false.
+
+    A page that repeats an earlier marker, or more pages than any account can fill, is an error, not a loop.
+    """
+    action = "iam:GetAccountAuthorizationDetails"
     roles: list[Any] = []
     policies: list[Any] = []
     params: dict[str, Any] = {"Filter": GAAD_FILTER, "MaxItems": GAAD_PAGE_SIZE}
-    while True:
-        page = call_aws(None, "iam:GetAccountAuthorizationDetails", iam.get_account_authorization_details, **params)
+    markers: set[str] = set()
+    for _ in range(MAX_PAGES):
+        page = call_aws(None, action, iam.get_account_authorization_details, **params)
         roles.extend(page.get("RoleDetailList", []))
         policies.extend(page.get("Policies", []))
         if not page.get("IsTruncated"):
             return {"RoleDetailList": roles, "Policies": policies}
-        params["Marker"] = page["Marker"]
+        marker = page.get("Marker")
+        if not isinstance(marker, str) or not marker:
+            raise SourceError(f"{action} said there was more but gave no Marker to read it")
+        if marker in markers:
+            raise SourceError(f"{action} returned the same Marker twice; the listing would never end")
+        markers.add(marker)
+        params["Marker"] = marker
+    raise SourceError(
+        f"{action} still had more after {MAX_PAGES} pages of {GAAD_PAGE_SIZE}; no account holds that much"
+    )
 
 
 def _aws_managed_arns(gaad: dict[str, list[Any]]) -> Iterable[str]:
-    local = {policy["Arn"] for policy in gaad["Policies"]}
+    local = {policy.get("Arn") for policy in gaad["Policies"] if isinstance(policy, dict)}
     for role in gaad["RoleDetailList"]:
-        arns = [attached["PolicyArn"] for attached in role.get("AttachedManagedPolicies", [])]
-        if role.get("PermissionsBoundary"):
-            arns.append(role["PermissionsBoundary"]["PermissionsBoundaryArn"])
-        yield from (arn for arn in arns if arn not in local)
+        if not isinstance(role, dict):
+            continue  # snapshot_from_gaad names the malformed entry
+        arns = [a.get("PolicyArn") for a in role.get("AttachedManagedPolicies") or [] if isinstance(a, dict)]
+        boundary = role.get("PermissionsBoundary")
+        if isinstance(boundary, dict):
+            arns.append(boundary.get("PermissionsBoundaryArn"))
+        yield from (arn for arn in arns if isinstance(arn, str) and arn not in local)
 
 
 def _fetch_managed(iam: Any, arn: str) -> ManagedPolicyRecord:
     name = policy_name(arn)
     try:
-        policy = iam.get_policy(PolicyArn=arn)["Policy"]
-        version = iam.get_policy_version(PolicyArn=arn, VersionId=policy["DefaultVersionId"])
-    except botocore.exceptions.ClientError as exc:
-        code = exc.response.get("Error", {}).get("Code", "")
+        policy = call_aws(None, "iam:GetPolicy", iam.get_policy, resource=arn, PolicyArn=arn)
+        version_id = _field(None, "iam:GetPolicy", _field(None, "iam:GetPolicy", policy, "Policy"), "DefaultVersionId")
+        version = call_aws(
+            None, "iam:GetPolicyVersion", iam.get_policy_version, resource=arn, PolicyArn=arn, VersionId=version_id
+        )
+        document = _field(
+            None, "iam:GetPolicyVersion", _field(None, "iam:GetPolicyVersion", version, "PolicyVersion"), "Document"
+        )
+    except SourceError as exc:
+        error = exc.__cause__
+        if not isinstance(error, botocore.exceptions.ClientError):
+            raise  # the network or the endpoint failed: the account cannot be read, not this policy
+        code = error.response.get("Error", {}).get("Code", "")
         if code in _DENIED:
             reason = f"AccessDenied on iam:GetPolicy/iam:GetPolicyVersion for {arn}"
         else:
-            reason = f"{code or 'error'} reading {arn}: {exc.response.get('Error', {}).get('Message', '')}".strip()
+            reason = f"{code or 'error'} reading {arn}: {error.response.get('Error', {}).get('Message', '')}".strip()
         return ManagedPolicyRecord(name=name, arn=arn, unreadable=reason)
-    return ManagedPolicyRecord(
-        name=policy.get("PolicyName", name), arn=arn, document=version["PolicyVersion"]["Document"]
-    )
+    return ManagedPolicyRecord(name=policy.get("Policy", {}).get("PolicyName", name), arn=arn, document=document)
 
 
 def call_aws(account: ResolvedAccount | None, action: str, func: Any, resource: str = "*", **params: Any) -> Any:
     """Call `func`, turning AWS errors into SourceError that names the action (and the statement to add)."""
     where = f"account {account.name!r}: " if account else ""
     try:
-        return func(**params)
+        return _parsed(func, params)
+    except botocore.parsers.ResponseParserError as exc:
+        raise SourceError(f"{where}{action} failed: the response could not be parsed ({_first_line(exc)})") from exc
     except botocore.exceptions.ClientError as exc:
         error = exc.response.get("Error", {})
         code = error.get("Code", "")
@@ -188,3 +281,22 @@ def call_aws(account: ResolvedAccount | None, action: str, func: Any, resource: 
         ) from exc
     except botocore.exceptions.BotoCoreError as exc:
         raise SourceError(f"{where}{action} failed: {exc}") from exc
+    except ValueError as exc:  # http.client refuses a header, e.g. a credential with a stray CR
+        raise SourceError(f"{where}{action} failed: {exc}") from exc
+
+
+def _parsed(func: Any, params: dict[str, Any]) -> Any:
+    # botocore retries throttling and dropped connections, not a response it cannot parse (truncated, not
+    # XML, a proxy's error page): those are retried here, a few times, before the account counts as unreadable.
+    for attempt in range(PARSE_ATTEMPTS):
+        try:
+            return func(**params)
+        except botocore.parsers.ResponseParserError:
+            if attempt == PARSE_ATTEMPTS - 1:
+                raise
+            time.sleep(0.2 * 2**attempt)
+    raise AssertionError("unreachable")
+
+
+def _first_line(exc: Exception) -> str:
+    return str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
