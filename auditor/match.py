@@ -18,7 +18,7 @@ from fnmatch import fnmatchcase
 from auditor.config import RolesConfig
 from auditor.errors import UsageError
 from auditor.model.normalized import NormalizedAccount, NormalizedRole
-from auditor.normalize.placeholders import ENV, env_segment_pattern
+from auditor.normalize.placeholders import ENV, env_segment_pattern, escape_literal
 
 RULE_MAP = "roles.map"
 RULE_EXACT = "same name"
@@ -49,8 +49,12 @@ class RolePair:
 
 
 def is_service_linked(role: NormalizedRole) -> bool:
-    """Service-linked roles are AWS's own (path /aws-service-role/..., names AWSServiceRoleFor...)."""
-    return role.path.startswith(SERVICE_ROLE_PATH) or role.name.startswith("AWSServiceRoleFor")
+    """Service-linked roles are AWS's own, and only AWS creates roles under /aws-service-role/.
+
+    The name alone proves nothing: anyone can create a role named AWSServiceRoleFor... at path `/`,
+    and such a role is compared like any other.
+    """
+    return role.path.startswith(SERVICE_ROLE_PATH)
 
 
 def in_scope(role: NormalizedRole, scope: RolesConfig, only: Iterable[str] = ()) -> bool:
@@ -71,7 +75,7 @@ def _selects(entry: str, role: NormalizedRole) -> bool:
 
 def role_key(name: str, *tokens: str) -> str:
     """The name with env tokens, as whole segments, set aside: `app-role-prod` -> `app-role-${Env}`."""
-    return env_segment_pattern(*tokens).sub(ENV, name)
+    return env_segment_pattern(*tokens).sub(ENV, escape_literal(name))
 
 
 def match_roles(

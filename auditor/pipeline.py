@@ -72,6 +72,9 @@ def compare_many(
     """Compare each target with the baseline, reading the baseline once; `only` narrows the roles (globs)."""
     if not targets:
         raise UsageError("name at least one target account")
+    repeated = sorted({name for name in targets if list(targets).count(name) > 1})
+    if repeated:
+        raise UsageError(f"target {repeated[0]!r} is named more than once")
     options = options or RunOptions(only=tuple(only), collector=collector)
     accounts = [config.account(name) for name in (baseline, *targets)]  # unknown names fail before any call
     return _run(config, accounts[0], accounts[1:], now or datetime.now(UTC), options)

@@ -181,3 +181,23 @@ def test_two_candidates_for_one_role_is_an_error_naming_them_and_the_rule():
         pairs(["app-prod"], ["app-dev", "app-DEV"])
     message = str(error.value)
     assert "app-DEV, app-dev" in message and RULE_ENV in message and "roles.map" in message
+
+
+def test_a_role_named_like_a_service_linked_role_outside_its_path_is_compared():
+    def lookalike(account_id: str) -> RoleRecord:
+        return RoleRecord(name="AWSServiceRoleForECS", arn=f"arn:aws:iam::{account_id}:role/AWSServiceRoleForECS")
+
+    assert pairs([lookalike("111111111111")], [lookalike("222222222222")]) == [
+        ("AWSServiceRoleForECS", "AWSServiceRoleForECS", RULE_EXACT)
+    ]
+
+
+def test_a_tag_value_that_spells_the_env_placeholder_does_not_pair():
+    def tagged(name: str, account_id: str, value: str) -> RoleRecord:
+        return RoleRecord(name=name, arn=f"arn:aws:iam::{account_id}:role/{name}", tags={"app": value})
+
+    scope = RolesConfig(match_tags=("app",))
+    found = pairs(
+        [tagged("alpha", "111111111111", "shop-prod")], [tagged("beta", "222222222222", "shop-${Env}")], scope
+    )
+    assert found == [("alpha", None, None), (None, "beta", None)]

@@ -247,3 +247,15 @@ def test_equal_signatures_mean_equal_canonical_policies(first: dict[str, Any], s
     assert prod.signature == dev_same.signature and prod.comparable() == dev_same.comparable()
     if prod.signature == other.signature:
         assert prod.comparable() == other.comparable()
+
+
+def test_a_value_that_spells_a_placeholder_is_not_taken_for_one():
+    written = {"Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::orders-${Env}/*"}]}
+    meant = {"Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::orders-prod/*"}]}
+    assert canon(written, DEV) != canon(meant, PROD)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet="${}AcountEnv-/:prod1", max_size=30))
+def test_placeholders_round_trip_any_text(text: str):
+    assert PROD.from_placeholders(PROD.to_placeholders(text)) == text

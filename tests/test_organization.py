@@ -65,12 +65,13 @@ def org_config(organization, write_config):
     return write_config(text)
 
 
-def test_all_accounts_compares_every_member_in_scope_with_the_baseline(org_config):
+def test_all_accounts_compares_every_member_in_scope_with_the_baseline(org_config, organization):
     seen: list[tuple[str, int, int]] = []
     options = RunOptions(concurrency=2, progress=lambda name, done, total: seen.append((name, done, total)))
     run = compare_organization(load_config(org_config), "prod", now=NOW, options=options)
-    assert [r.target.name for r in run.comparisons] == ["shop-dev", "shop-staging"]
-    assert sorted(name for name, _, _ in seen) == ["shop-dev", "shop-staging"] and seen[-1][1:] == (2, 2)
+    labels = [f"shop-dev-{organization['shop-dev']}", f"shop-staging-{organization['shop-staging']}"]
+    assert [r.target.name for r in run.comparisons] == labels
+    assert sorted(name for name, _, _ in seen) == labels and seen[-1][1:] == (2, 2)
     for result in run.comparisons:
         missing = [f for f in result.findings if f.kind == FindingKind.POLICY_MISSING]
         assert [f.policy.name for f in missing] == ["ObservabilityAccess"]  # env token from the account name
@@ -87,15 +88,16 @@ def test_one_unreadable_member_does_not_stop_the_others(org_config, organization
 
     collector = Collector(now=NOW, hooks=(("before-send.sts", deny_staging),))
     run = compare_organization(load_config(org_config), "prod", now=NOW, options=RunOptions(collector=collector))
-    assert [r.target.name for r in run.comparisons] == ["shop-dev"]
-    assert [u.name for u in run.unreadable] == ["shop-staging"]
+    assert [r.target.name for r in run.comparisons] == [f"shop-dev-{organization['shop-dev']}"]
+    assert [u.name for u in run.unreadable] == [f"shop-staging-{organization['shop-staging']}"]
 
 
-def test_all_accounts_from_the_command_line(org_config, tmp_path, capsys):
+def test_all_accounts_from_the_command_line(org_config, organization, tmp_path, capsys):
     out = tmp_path / "out"
     assert main(["compare", "prod", "--all-accounts", "-c", str(org_config), "-o", str(out), "--stats"]) == 1
     report = json.loads((out / "report.json").read_text())
-    assert [c["target"]["name"] for c in report["comparisons"]] == ["shop-dev", "shop-staging"]
+    labels = [f"shop-dev-{organization['shop-dev']}", f"shop-staging-{organization['shop-staging']}"]
+    assert [c["target"]["name"] for c in report["comparisons"]] == labels
     printed = capsys.readouterr().out
     assert "organizations:ListAccounts" in printed and "sts:AssumeRole" in printed
 
@@ -103,3 +105,42 @@ def test_all_accounts_from_the_command_line(org_config, tmp_path, capsys):
 def test_all_accounts_takes_only_the_baseline(org_config, capsys):
     assert main(["compare", "prod", "dev", "--all-accounts", "-c", str(org_config)]) == 2
     assert "name only the baseline" in capsys.readouterr().err
+
+
+@pytest.fixture(scope="module")
+def lookalikes(moto_server: str) -> tuple[str, dict[str, list[str]]]:
+    """An organization whose member names collide once made file-safe, repeat, or equal the baseline's name."""
+    management = "666666666666"
+    credentials = boto3.client("sts").assume_role(
+        RoleArn=f"arn:aws:iam::{management}:role/setup", RoleSessionName="setup"
+    )["Credentials"]
+    org = boto3.client(
+        "organizations",
+        aws_access_key_id=credentials["AccessKeyId"],
+        aws_secret_access_key=credentials["SecretAccessKey"],
+        aws_session_token=credentials["SessionToken"],
+    )
+    org.create_organization(FeatureSet="ALL")
+    members: dict[str, list[str]] = {}
+    for index, name in enumerate(["payments-dev", "payments dev", "sandbox", "sandbox", "prod"]):
+        created = org.create_account(Email=f"m{index}@example.com", AccountName=name)["CreateAccountStatus"]
+        members.setdefault(name, []).append(created["AccountId"])
+    seed(account_iam(management), "prod", management)
+    for ids in members.values():
+        for account in ids:
+            seed(account_iam(account), "dev", account)
+    return management, members
+
+
+def test_members_whose_names_collide_are_each_read_under_a_label_with_their_id(lookalikes, write_config):
+    management, members = lookalikes
+    config = write_config(
+        f"accounts:\n  prod:\n    role_arn: arn:aws:iam::{management}:role/iam-drift-auditor-readonly\n    env: prod\n"
+    )
+    run = compare_organization(load_config(config), "prod", now=NOW)
+    read = {result.target.name: result.target.account_id for result in run.comparisons}
+    every_id = sorted(account for ids in members.values() for account in ids)
+    assert sorted(read.values()) == every_id and not run.unreadable  # each member read once, none skipped
+    assert all(label.endswith(f"-{account}") for label, account in read.items())
+    assert f"prod-{members['prod'][0]}" in read  # the member named like the baseline is read, not the baseline
+    assert management not in read.values()

@@ -18,6 +18,14 @@ SEGMENT_DELIMITERS = "-_/.:"
 _LITERAL_KEYS = frozenset({"Version", "Id", "Sid", "Effect", "Action", "NotAction"})
 
 
+_PLACEHOLDER = re.compile(r"\$\$|\$\{Account\}|\$\{Env\}")
+
+
+def escape_literal(text: str) -> str:
+    """`$` doubled, so a value that already reads `${Env}` can never pass for a placeholder (`$${Env}` is not one)."""
+    return text.replace("$", "$$")
+
+
 @cache
 def env_segment_pattern(*tokens: str) -> re.Pattern[str]:
     """Match any token only as a whole segment between `-`, `_`, `/`, `.`, `:` (`dev` never hits `device`)."""
@@ -45,16 +53,18 @@ class AccountContext:
         object.__setattr__(self, "_seen", {})
 
     def to_placeholders(self, text: str) -> str:
-        """Replace this account's ID and env segment with placeholders."""
+        """Replace this account's ID and env segment with placeholders (a literal `$` is written `$$`)."""
         done = self._seen.get(text)
         if done is None:
-            done = env_segment_pattern(*(self.tokens or (self.env,))).sub(ENV, self._account.sub(ACCOUNT, text))
+            escaped = escape_literal(text)
+            done = env_segment_pattern(*(self.tokens or (self.env,))).sub(ENV, self._account.sub(ACCOUNT, escaped))
             self._seen[text] = done
         return done
 
     def from_placeholders(self, text: str) -> str:
-        """Put this account's ID and env back where placeholders stand."""
-        return text.replace(ACCOUNT, self.account_id).replace(ENV, self.env)
+        """Put this account's ID and env back where placeholders stand, and literal `$` back where `$$` does."""
+        values = {ACCOUNT: self.account_id, ENV: self.env, "$$": "$"}
+        return _PLACEHOLDER.sub(lambda found: values[found.group()], text)
 
     def retarget(self, document: Any, target: AccountContext) -> Any:
         """Rewrite a document written for this account so it reads as written for `target`."""

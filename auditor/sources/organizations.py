@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from fnmatch import fnmatchcase
 
 from auditor.config import OrganizationConfig, ResolvedAccount
+from auditor.errors import UsageError
 from auditor.sources.live import ClientFactory, call_aws, open_session
 
 _SEGMENTS = re.compile(r"[-_.]")
@@ -36,7 +38,7 @@ def member_accounts(
             if _in_scope(account["Name"], organization):
                 members.append(_member(account["Id"], account["Name"], organization))
         if not page.get("NextToken"):
-            return baseline_id, sorted(members, key=lambda member: member.name)
+            return baseline_id, _unique(members)
         params["NextToken"] = page["NextToken"]
 
 
@@ -51,14 +53,25 @@ def _in_scope(name: str, organization: OrganizationConfig) -> bool:
     return included and not any(fnmatchcase(name, glob) for glob in organization.exclude)
 
 
+def _unique(members: list[ResolvedAccount]) -> list[ResolvedAccount]:
+    # Labels carry the account ID, so two accounts can never share one; a label seen twice means the
+    # listing named one account twice, and reading it twice while another went unread is not an option.
+    labels = Counter(member.name for member in members)
+    repeated = sorted(label for label, count in labels.items() if count > 1)
+    if repeated:
+        raise UsageError(f"organizations:ListAccounts listed {', '.join(repeated)} more than once; run again")
+    return sorted(members, key=lambda member: member.name)
+
+
 def _member(account_id: str, name: str, organization: OrganizationConfig) -> ResolvedAccount:
-    # The env token of a member account is the last segment of its name: payments-dev -> dev.
-    label = re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-.") or account_id
-    env = _SEGMENTS.split(label)[-1] or label
-    env = re.sub(r"[^A-Za-z0-9]", "", env) or account_id
+    # A member is labelled by its name made file-safe and its account ID, which makes the label unique
+    # (names are not: `payments dev` and `payments-dev`, or two `sandbox`). Its env token is the last
+    # segment of its name: payments-dev -> dev.
+    safe = re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-.")
+    env = re.sub(r"[^A-Za-z0-9]", "", _SEGMENTS.split(safe)[-1]) if safe else ""
     return ResolvedAccount(
-        name=label,
-        env=env,
+        name=f"{safe}-{account_id}" if safe else account_id,
+        env=env or account_id,
         role_arn=f"arn:aws:iam::{account_id}:role/{organization.member_role_name}",
         external_id=organization.external_id,
     )
