@@ -1,4 +1,4 @@
-"""python -m auditor"""
+"""`python -m auditor`: the same as the `auditor` command."""
 
 from auditor.cli import run
 

@@ -24,7 +24,7 @@ from auditor.errors import AuditorError, SourceError
 from auditor.findings import AuditRun, Severity
 from auditor.pipeline import RunOptions, compare_many, compare_organization
 from auditor.redact import RedactingFilter, for_terminal
-from auditor.report import DEFAULT_FORMATS, FORMATS, RenderOptions, render, write_files, write_reports
+from auditor.report import DEFAULT_FORMATS, FORMATS, RenderOptions, render, write_files, write_reports, write_run
 from auditor.report.run_summary import render_index, render_summary
 from auditor.sources import ManagedPolicyCache, access, collect, write_snapshot
 
@@ -175,18 +175,17 @@ def audit_command(
     outcome = run_audits(config, reports, now)
     threshold = Severity(fail_on)
     folder = reports / outcome.run_date.isoformat()
-    files: dict[Path, str] = {}
+    files: dict[str, str] = {}
     for run in outcome.runs:
         options = RenderOptions(
             config.report.markdown_limit_kb * 1024, threshold, _location(config_path, config, run.baseline.name)
         )
         for result in run.comparisons:
             for name, text in render(result, _formats(formats), options).items():
-                files[folder / comparison_folder(result) / name] = text
-    for name, text in render_index(outcome.runs, outcome.run_date, comparison_folder).items():
-        files[folder / name] = text
-    files[folder / "summary.md"] = render_summary(outcome.runs, outcome.run_date, outcome.previous, comparison_folder)
-    written = write_files(files)
+                files[f"{comparison_folder(result)}/{name}"] = text
+    files |= render_index(outcome.runs, outcome.run_date, comparison_folder)
+    files["summary.md"] = render_summary(outcome.runs, outcome.run_date, outcome.previous, comparison_folder)
+    written = write_run(folder, files)
     write_files({reports / "latest": outcome.run_date.isoformat() + "\n"})
     for run in outcome.runs:
         _print_summary(run, [], threshold)
@@ -214,6 +213,8 @@ def snapshot_command(account: str, config_path: Path, out_file: Path | None, upd
     """
     config = load_config(config_path)
     path = out_file or Path("baselines") / f"{safe_name(account)}.json"
+    if path.exists() and not path.is_file():
+        raise click.UsageError(f"{path} exists and is not a regular file; name a file to write the snapshot to")
     if path.exists() and not update_baseline:
         raise click.UsageError(f"{path} exists; pass --update-baseline to replace it")
     snapshot = collect(config.account(account), ManagedPolicyCache(), datetime.now(UTC).replace(microsecond=0))

@@ -26,7 +26,12 @@ def test_demo_compare_writes_three_reports_and_exits_1(demo: Path, capsys):
     assert main(["compare", "prod", "dev"]) == 1
     [out_dir] = (demo / "reports").iterdir()
     assert re.fullmatch(r"\d{4}-\d{2}-\d{2}-prod-vs-dev", out_dir.name)
-    assert sorted(p.name for p in out_dir.iterdir()) == ["report.html", "report.json", "report.md"]
+    assert sorted(p.name for p in out_dir.iterdir()) == [
+        ".iam-drift-auditor",
+        "report.html",
+        "report.json",
+        "report.md",
+    ]
     assert "ObservabilityAccess" in capsys.readouterr().out
 
 

@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from auditor.atomic_write import write_text_atomic
+from auditor.atomic_write import write_folder_atomic, write_text_atomic
 from auditor.errors import ReportError
 from auditor.findings import AuditResult, AuditRun, Severity
 from auditor.redact import known_secrets, redact
@@ -69,20 +69,36 @@ def as_run(result: AuditResult | AuditRun) -> AuditRun:
 
 
 def write_reports(rendered: dict[str, str], out_dir: Path) -> list[Path]:
-    """Write rendered reports into `out_dir`, each file replaced atomically (all rendering is done first)."""
-    return write_files({out_dir / name: text for name, text in rendered.items()})
+    """Replace `out_dir` with a folder holding exactly these reports, all at once (all rendering is done first)."""
+    return write_run(out_dir, rendered)
+
+
+def write_run(folder: Path, files: dict[str, str]) -> list[Path]:
+    """Write a run's files (path inside `folder` -> text) as one folder swapped in whole, never a mix of two runs.
+
+    Credentials are masked and control characters escaped (inside JSON strings the escape is the same
+    character); ReportError names the folder that could not be written.
+    """
+    secrets = known_secrets()
+    try:
+        return write_folder_atomic(folder, {name: _outgoing(text, secrets) for name, text in files.items()})
+    except OSError as exc:
+        raise ReportError(f"{exc.filename or folder}: cannot write: {exc.strerror or exc}") from None
 
 
 def write_files(files: dict[Path, str]) -> list[Path]:
-    """Write each file atomically, credentials masked and control characters escaped (inside JSON strings the
-    escape is the same character); ReportError names the file that could not be written."""
+    """Write each file atomically, masked and escaped as `write_run`; ReportError names the file at fault."""
     secrets = known_secrets()
     for path, text in files.items():
         try:
-            write_text_atomic(path, printable_lines(redact(text, secrets)))
+            write_text_atomic(path, _outgoing(text, secrets))
         except OSError as exc:
             raise ReportError(f"{path}: cannot write: {exc.strerror or exc}") from None
     return list(files)
+
+
+def _outgoing(text: str, secrets: frozenset[str]) -> str:
+    return printable_lines(redact(text, secrets))
 
 
 __all__ = [
@@ -97,4 +113,5 @@ __all__ = [
     "render_sarif",
     "write_files",
     "write_reports",
+    "write_run",
 ]

@@ -9,7 +9,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from auditor.atomic_write import write_text_atomic
-from auditor.errors import InputFormatError, SnapshotFormatError
+from auditor.errors import InputFormatError, ReportError, SnapshotFormatError
 from auditor.gc_pause import gc_paused
 from auditor.model.base import describe_validation_error
 from auditor.model.documents import loads_strict
@@ -44,7 +44,10 @@ def read_snapshot(path: Path) -> AccountSnapshot:
 def write_snapshot(snapshot: AccountSnapshot, path: Path) -> None:
     """Write a snapshot atomically with sorted keys, so `git diff` shows only real changes."""
     text = json.dumps(snapshot.model_dump(mode="json"), indent=2, sort_keys=True, ensure_ascii=False)
-    write_text_atomic(path, text + "\n")
+    try:
+        write_text_atomic(path, text + "\n")
+    except OSError as exc:
+        raise ReportError(f"{path}: cannot write the snapshot: {exc.strerror or exc}") from None
 
 
 def _parse(data: object, path: Path) -> AccountSnapshot:
