@@ -29,6 +29,7 @@ from auditor.report.run_summary import render_index, render_summary
 from auditor.sources import ManagedPolicyCache, access, collect, write_snapshot
 
 EXIT_CLEAN, EXIT_DRIFT, EXIT_USAGE, EXIT_UNREADABLE, EXIT_INTERNAL = 0, 1, 2, 3, 4
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
 SEVERITIES = [severity.value for severity in Severity]
 STALE_SHOWN = 10
 
@@ -275,9 +276,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except click.ClickException as exc:
         _say(f"auditor: error: {exc.format_message()} (see auditor --help)", err=True)
         return EXIT_USAGE
-    except click.exceptions.Abort:
-        _say("auditor: aborted", err=True)
-        return EXIT_USAGE
+    except (KeyboardInterrupt, click.exceptions.Abort):
+        # Reports are written only once everything is read and rendered: an interrupted run wrote nothing.
+        _say("auditor: interrupted; nothing was written", err=True)
+        return EXIT_INTERRUPTED
     except SourceError as exc:
         _say(f"auditor: cannot read account: {exc}", err=True)
         return EXIT_UNREADABLE
@@ -386,4 +388,11 @@ def _location(config_path: Path, config: Config, baseline: str) -> str:
 
 def run() -> None:
     """Console-script entry point."""
-    sys.exit(main())
+    code = main()
+    if code == EXIT_INTERRUPTED:
+        # Reads still hanging in worker threads would hold the interpreter's exit for minutes; nothing is
+        # left to write, so leave at once.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)

@@ -141,13 +141,19 @@ def _load_targets(
             return exc
 
     loaded: dict[str, NormalizedAccount | SourceError] = {}
-    with ThreadPoolExecutor(max_workers=max(1, options.concurrency), thread_name_prefix="account") as pool:
+    pool = ThreadPoolExecutor(max_workers=max(1, options.concurrency), thread_name_prefix="account")
+    try:
         futures = {pool.submit(read, account): account for account in targets}
         for done, future in enumerate(as_completed(futures), start=1):
             account = futures[future]
             loaded[account.name] = future.result()
             if options.progress is not None:
                 options.progress(account.name, done, len(targets))
+    except BaseException:
+        # Ctrl-C (or a bug) must not wait for reads still hanging on the network: drop them and go.
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
     return loaded
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 from collections.abc import Callable, Iterator
@@ -31,6 +32,8 @@ def moto_server() -> Iterator[str]:
     """
     patch = pytest.MonkeyPatch()
     patch.setenv("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
+    # The server runs in this process: its request log must not reach the CLI's stderr that tests read.
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()

@@ -203,3 +203,18 @@ def test_several_targets_make_one_report_with_a_section_each(three_accounts, wri
     assert "# IAM drift: prod vs dev, staging" in markdown
     assert markdown.count("# IAM drift: prod (111111111111) vs") == 2
     assert report["stats"]["api_calls"]["sts:AssumeRole"] == 3
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "warned"),
+    [
+        ("http://iam.internal.example:8080", True),
+        ("http://127.0.0.1:5000", False),
+        ("http://localhost:5000", False),
+        ("https://iam.amazonaws.com", False),
+    ],
+)
+def test_a_plain_http_endpoint_off_this_machine_is_warned_about(endpoint: str, warned: bool):
+    from auditor.sources.live import cleartext_warning
+
+    assert (cleartext_warning(endpoint) is not None) == warned

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import threading
@@ -11,6 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 import boto3
 import botocore.config
@@ -27,6 +29,7 @@ from auditor.redact import SECRET_VARIABLES, register_secret
 from auditor.sources.calls import ApiCalls
 from auditor.sources.guard import install_read_only_guard
 
+log = logging.getLogger(__name__)
 SESSION_NAME = "iam-drift-auditor"
 GAAD_FILTER = ["Role", "LocalManagedPolicy"]
 GAAD_PAGE_SIZE = 1000
@@ -89,6 +92,7 @@ class ClientFactory:
             read_timeout=READ_TIMEOUT,
         )
         made = session.client(service, config=config)
+        _warn_if_cleartext(made.meta.endpoint_url)
         if not getattr(session._session, _INSTRUMENTED, False):  # a session made elsewhere: guard this client
             self._instrument(made.meta.events.register)
         return made
@@ -101,6 +105,25 @@ class ClientFactory:
             self.calls.attach(register)
 
 
+_warned: set[str] = set()
+
+
+def cleartext_warning(endpoint: str) -> str | None:
+    """What to say about an endpoint that would carry signed requests and IAM data unencrypted; None if safe."""
+    parsed = urlsplit(endpoint)
+    host = (parsed.hostname or "").casefold()
+    if parsed.scheme != "http" or host == "localhost" or host.startswith("127.") or host == "::1":
+        return None
+    return f"the AWS endpoint {endpoint} is plain http: requests and IAM data travel unencrypted"
+
+
+def _warn_if_cleartext(endpoint: str) -> None:
+    warning = cleartext_warning(endpoint)
+    if warning is not None and endpoint not in _warned:
+        _warned.add(endpoint)
+        log.warning("%s", warning)
+
+
 def collect_live(
     account: ResolvedAccount, cache: ManagedPolicyCache, now: datetime, factory: ClientFactory | None = None
 ) -> AccountSnapshot:
@@ -110,9 +133,9 @@ def collect_live(
     iam = factory.client(session, "iam")
     try:
         gaad = read_authorization_details(iam)
+        extra = {arn: cache.get(iam, arn) for arn in sorted(_aws_managed_arns(gaad))}
     except SourceError as exc:
         raise SourceError(f"account {account.name!r}: {exc}", exc.fix) from exc.__cause__
-    extra = {arn: cache.get(iam, arn) for arn in sorted(_aws_managed_arns(gaad))}
     try:
         return snapshot_from_gaad(gaad, collected_at=now, source="live", account_id=account_id, extra_policies=extra)
     except (InputFormatError, ValidationError) as exc:
