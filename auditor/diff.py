@@ -66,9 +66,24 @@ def diff_pair(pair: RolePair) -> RoleDiff:
 
 
 def compare_permissions(baseline: Permissions, target: Permissions) -> PermissionDelta:
-    """Set difference of two roles' effective grants, each side keeping its sources."""
-    missing = {grant: sources for grant, sources in baseline.grants.items() if grant not in target.grants}
-    extra = {grant: sources for grant, sources in target.grants.items() if grant not in baseline.grants}
+    """Set difference of two roles' effective grants, each side keeping its sources.
+
+    Compared scope by scope as action sets; only the grants that differ are spelled out one by one.
+    """
+    missing: dict[Grant, tuple[Source, ...]] = {}
+    extra: dict[Grant, tuple[Source, ...]] = {}
+    scopes = list(baseline.blocks) + [scope for scope in target.blocks if scope not in baseline.blocks]
+    for scope in scopes:
+        ours, theirs = baseline.blocks.get(scope), target.blocks.get(scope)
+        have = ours.actions if ours else frozenset()
+        other = theirs.actions if theirs else frozenset()
+        if have is other or have == other:
+            continue
+        effect, resource, conditions = scope
+        if ours is not None:
+            missing.update((Grant(effect, a, resource, conditions), ours.sources(a)) for a in sorted(have - other))
+        if theirs is not None:
+            extra.update((Grant(effect, a, resource, conditions), theirs.sources(a)) for a in sorted(other - have))
     return PermissionDelta(baseline=baseline, target=target, missing=missing, extra=extra)
 
 

@@ -40,14 +40,66 @@ class Source:
     written: tuple[str, ...]
 
 
+Scope = tuple[str, str, tuple[Condition, ...]]
+"""(effect, resource pattern, conditions): what the grants of one block share."""
+
+
+@dataclass(slots=True)
+class Block:
+    """The actions a role is granted in one scope, and the statements (their actions, their source) they come from.
+
+    A statement on N resources shares one action set across its N blocks, so the work and memory of a
+    policy do not grow with actions x resources (`Action: "*"` on 300 resources is 300 small blocks).
+    """
+
+    actions: frozenset[str]
+    pieces: list[tuple[frozenset[str], Source]]
+
+    def sources(self, action: str) -> tuple[Source, ...]:
+        """The sources that grant `action` in this scope, in the order their statements were written."""
+        return tuple(source for actions, source in self.pieces if action in actions)
+
+    def add(self, actions: frozenset[str], source: Source) -> None:
+        """Add a statement's actions; the set is shared, not copied, while the block has only one."""
+        self.actions = actions if not self.pieces else self.actions | actions
+        self.pieces.append((actions, source))
+
+
 @dataclass(frozen=True, slots=True)
 class Permissions:
-    """A role's effective grants with their sources, and the unknown action patterns its policies use."""
+    """A role's effective grants, by scope, with their sources, and the unknown action patterns its policies use."""
 
-    grants: dict[Grant, tuple[Source, ...]]
+    blocks: dict[Scope, Block]
     unknown: dict[str, tuple[Source, ...]] = field(default_factory=dict)
     unbounded_reason: str | None = None
     """Why the permissions boundary could not be applied, if the role has one that could not be read."""
+
+    @property
+    def grants(self) -> dict[Grant, tuple[Source, ...]]:
+        """Every grant spelled out, one per action and scope (costly for wide policies: for tests and counts)."""
+        return {
+            Grant(effect, action, resource, conditions): block.sources(action)
+            for (effect, resource, conditions), block in self.blocks.items()
+            for action in sorted(block.actions)
+        }
+
+    def allowed_actions(self) -> frozenset[str]:
+        """Every action allowed somewhere, on some resource."""
+        allowed = [block.actions for (effect, _, _), block in self.blocks.items() if effect == "Allow"]
+        return frozenset().union(*allowed)
+
+    def count_from(self, policy_key: str) -> int:
+        """How many grants (action and scope) have `policy_key` among their sources."""
+        total = 0
+        for block in self.blocks.values():
+            from_policy = [actions for actions, source in block.pieces if source.policy.key == policy_key]
+            if from_policy:
+                total += len(block.actions & frozenset().union(*from_policy))
+        return total
+
+    def shape(self) -> dict[Scope, frozenset[str]]:
+        """What the grants mean, without their sources: equal shapes allow the same requests."""
+        return {scope: block.actions for scope, block in self.blocks.items() if block.actions}
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,27 +113,27 @@ class _Rule:
 def effective_permissions(role: NormalizedRole) -> Permissions:
     """The role's effective identity-based permissions (inline + managed, minus Deny, within the boundary)."""
     rules = list(_rules([*role.inline.values(), *role.managed.values()]))
-    grants = _allowed(rules)
-    _subtract_denies(grants, [rule for rule in rules if rule.statement.effect == "Deny"])
+    blocks = _allowed(rules)
+    _subtract_denies(blocks, [rule for rule in rules if rule.statement.effect == "Deny"])
     reason = None
     if role.boundary is not None:
         if role.boundary.document is None:
             reason = role.boundary.unreadable or "the boundary's document is not available"
         else:
-            grants = _within_boundary(grants, list(_rules([role.boundary])))
+            blocks = _within_boundary(blocks, list(_rules([role.boundary])))
     unknown: dict[str, tuple[Source, ...]] = {}
     for rule in rules:
         for pattern in rule.unknown:
             unknown[pattern] = (*unknown.get(pattern, ()), rule.source)
-    return Permissions(grants=grants, unknown=unknown, unbounded_reason=reason)
+    return Permissions(blocks=blocks, unknown=unknown, unbounded_reason=reason)
 
 
-def policy_grants(policy: NormalizedPolicy) -> frozenset[Grant]:
+def policy_grants(policy: NormalizedPolicy) -> dict[Scope, frozenset[str]]:
     """What one policy allows on its own (after its own Denies): to tell rewording from change."""
     rules = list(_rules([policy]))
-    grants = _allowed(rules)
-    _subtract_denies(grants, [rule for rule in rules if rule.statement.effect == "Deny"])
-    return frozenset(grants)
+    blocks = _allowed(rules)
+    _subtract_denies(blocks, [rule for rule in rules if rule.statement.effect == "Deny"])
+    return Permissions(blocks=blocks).shape()
 
 
 def _rules(policies: Iterable[NormalizedPolicy]) -> Iterator[_Rule]:
@@ -123,60 +175,70 @@ def _resources(statement: Statement) -> tuple[str, ...]:
     return statement.resources or (ANY_RESOURCE,)
 
 
-def _allowed(rules: list[_Rule]) -> dict[Grant, tuple[Source, ...]]:
-    grants: dict[Grant, tuple[Source, ...]] = {}
+def _allowed(rules: list[_Rule]) -> dict[Scope, Block]:
+    blocks: dict[Scope, Block] = {}
     for rule in rules:
         if rule.statement.effect != "Allow":
             continue
         for resource in _resources(rule.statement):
-            for action in rule.actions:
-                grant = Grant("Allow", action, resource, rule.statement.conditions)
-                grants[grant] = (*grants.get(grant, ()), rule.source)
-    return grants
+            scope = ("Allow", resource, rule.statement.conditions)
+            block = blocks.get(scope)
+            if block is None:
+                block = blocks[scope] = Block(frozenset(), [])
+            block.add(rule.actions, rule.source)
+    return blocks
 
 
-def _subtract_denies(grants: dict[Grant, tuple[Source, ...]], denies: list[_Rule]) -> None:
+def _subtract_denies(blocks: dict[Scope, Block], denies: list[_Rule]) -> None:
     for rule in denies:
         resources = _resources(rule.statement)
         full = not rule.statement.conditions
-        for grant in [g for g in grants if g.effect == "Allow" and g.action in rule.actions]:
-            if full and any(covers(pattern, grant.resource) for pattern in resources):
-                del grants[grant]
+        if full:
+            for (effect, resource, _), block in blocks.items():
+                if effect == "Allow" and any(covers(pattern, resource) for pattern in resources):
+                    block.actions = block.actions - rule.actions
         # A Deny with conditions or on specific resources only restricts part of what is allowed:
         # it is kept as a grant of its own, so losing it shows as drift.
         if full and resources == (ANY_RESOURCE,):
             continue
         for resource in resources:
-            for action in rule.actions:
-                grant = Grant("Deny", action, resource, rule.statement.conditions)
-                grants[grant] = (*grants.get(grant, ()), rule.source)
+            scope = ("Deny", resource, rule.statement.conditions)
+            block = blocks.get(scope)
+            if block is None:
+                block = blocks[scope] = Block(frozenset(), [])
+            block.add(rule.actions, rule.source)
 
 
-def _within_boundary(grants: dict[Grant, tuple[Source, ...]], boundary: list[_Rule]) -> dict[Grant, tuple[Source, ...]]:
+def _within_boundary(blocks: dict[Scope, Block], boundary: list[_Rule]) -> dict[Scope, Block]:
     limits = _allowed(boundary)
     _subtract_denies(limits, [rule for rule in boundary if rule.statement.effect == "Deny"])
-    by_action: dict[str, list[Grant]] = {}
-    for limit in limits:
-        if limit.effect == "Allow":
-            by_action.setdefault(limit.action, []).append(limit)
-    kept: dict[Grant, tuple[Source, ...]] = {}
-    for grant, sources in grants.items():
-        if grant.effect == "Deny":
-            kept[grant] = sources
+    allowed_limits = [(scope, limit) for scope, limit in limits.items() if scope[0] == "Allow" and limit.actions]
+    kept: dict[Scope, Block] = {}
+    for scope, block in blocks.items():
+        effect, resource, conditions = scope
+        if effect == "Deny":
+            kept[scope] = block
             continue
-        for limit in by_action.get(grant.action, ()):
-            narrowed = _intersect(grant, limit)
-            if narrowed is not None:
-                kept[narrowed] = (*kept.get(narrowed, ()), *sources)
+        for (_, limit_resource, limit_conditions), limit in allowed_limits:
+            narrowed = _intersect(resource, limit_resource)
+            actions = block.actions & limit.actions
+            if narrowed is None or not actions:
+                continue
+            both = tuple(sorted(set(conditions) | set(limit_conditions), key=_condition_order))
+            target = kept.get(("Allow", narrowed, both))
+            if target is None:
+                target = kept[("Allow", narrowed, both)] = Block(frozenset(), [])
+            target.actions = target.actions | actions
+            target.pieces.extend((piece & actions, source) for piece, source in block.pieces)
     return kept
 
 
-def _intersect(grant: Grant, limit: Grant) -> Grant | None:
-    conditions = tuple(sorted(set(grant.conditions) | set(limit.conditions), key=_condition_order))
-    if covers(limit.resource, grant.resource):
-        return Grant("Allow", grant.action, grant.resource, conditions)
-    if covers(grant.resource, limit.resource):
-        return Grant("Allow", grant.action, limit.resource, conditions)
+def _intersect(resource: str, limit: str) -> str | None:
+    """The resource pattern both name: the narrower of the two, if one contains the other."""
+    if covers(limit, resource):
+        return resource
+    if covers(resource, limit):
+        return limit
     return None
 
 

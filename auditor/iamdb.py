@@ -81,6 +81,7 @@ def is_known(pattern: str) -> bool:
     return bool(expand(pattern))
 
 
+@cache
 def describe(action: str) -> ActionInfo:
     """Description and access level of `service:Action`; `known=False` for wildcards and unknown actions."""
     service, _, name = action.partition(":")

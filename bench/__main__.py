@@ -1,6 +1,6 @@
 """python -m bench: run every benchmark and print Markdown tables (commit the output as bench/RESULTS.md).
 
-Options: --offline 1000,5000,10000,20000  --live 1000,2000,5000  --harvest-up-to 2000
+Options: --offline 1000,5000,10000,20000  --wide 10,100,300,1000  --live 1000,2000,5000  --harvest-up-to 2000
          --many 50x500  --expansion 5000  --against REV (the offline comparison at an earlier commit).
 Each measurement runs in its own process; nothing here asserts a time, it prints.
 """
@@ -56,6 +56,19 @@ def expansion(size: int) -> None:
     print("| roles per account | roles expanded | grants | seconds | RSS growth (MiB) |")
     print("|---:|---:|---:|---:|---:|")
     print(f"| {size:,} | {row['roles_expanded']:,} | {row['grants']:,} | {row['seconds']} | {row['rss_growth_mib']} |")
+
+
+def wide(counts: list[int]) -> None:
+    """One statement granting every action on N resources, one resource changed in dev (target: 300 under 2 s)."""
+    print("\n## Every action on many resources (one statement)\n")
+    print("| resources | compare (s) | with md, html, json (s) | peak RSS (MiB) | findings |")
+    print("|---:|---:|---:|---:|---:|")
+    for count in counts:
+        [row] = _run("bench.wide", str(count))
+        print(
+            f"| {count:,} | {row['compare_seconds']} | {row['with_reports_seconds']} | {row['peak_rss_mib']} | "
+            f"{row['findings']} |"
+        )
 
 
 def live(sizes: list[int], harvest_up_to: int) -> None:
@@ -123,6 +136,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--offline", default="1000,5000,10000,20000")
     parser.add_argument("--expansion", type=int, default=5000)
+    parser.add_argument("--wide", default="10,100,300,1000")
     parser.add_argument("--live", default="1000,2000,5000")
     parser.add_argument("--harvest-up-to", type=int, default=2000)
     parser.add_argument("--many", default="50x500")
@@ -133,6 +147,8 @@ def main() -> None:
         offline(_sizes(args.offline))
     if args.expansion:
         expansion(args.expansion)
+    if args.wide:
+        wide(_sizes(args.wide))
     if args.live:
         live(_sizes(args.live), args.harvest_up_to)
     if args.many:

@@ -22,7 +22,12 @@ def main(roles: int) -> dict[str, float | int]:
     normalized = [normalize_account(prod, "prod", "prod"), normalize_account(dev, "dev", "dev")]
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     started = time.perf_counter()
-    grants = sum(len(effective_permissions(role).grants) for account in normalized for role in account.roles.values())
+    grants = sum(
+        len(block.actions)
+        for account in normalized
+        for role in account.roles.values()
+        for block in effective_permissions(role).blocks.values()
+    )
     elapsed = time.perf_counter() - started
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return {

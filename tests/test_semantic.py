@@ -247,3 +247,17 @@ def test_a_shuffled_recased_copy_shows_no_drift(document: dict[str, Any], seed: 
     for statement in copy_["Statement"]:
         statement["Action"] = [a.upper() if rng.random() < 0.5 else a for a in reversed(statement["Action"])]
     assert findings(role("prod", PROD, {"P": document}), role("dev", DEV, {"P": copy_})) == []
+
+
+def test_every_action_on_many_resources_compares_by_scope_naming_only_the_changed_resource():
+    # One statement, every action on 300 resources, one resource moved: the grants that differ are those of the
+    # moved resource (computed as whole action sets per resource, not one grant per action and resource).
+    resources = [f"arn:aws:s3:::bucket-{{env}}-{index:03d}/*" for index in range(300)]
+    prod = [r.format(env="prod") for r in resources]
+    dev = [r.format(env="dev") for r in resources[:-1]] + ["arn:aws:s3:::other-dev/*"]
+    wide = {"Statement": [{"Effect": "Allow", "Action": "*", "Resource": prod}]}
+    moved = {"Statement": [{"Effect": "Allow", "Action": "*", "Resource": dev}]}
+    finding = only(role("prod", PROD, {"Everything": wide}), role("dev", DEV, {"Everything": moved}))
+    assert finding.kind == FindingKind.RESOURCE_DRIFT and len(finding.actions) == len(iamdb.all_actions())
+    assert any("bucket-prod-299" in line for line in finding.details)
+    assert any("other-dev" in line for line in finding.details)

@@ -144,7 +144,7 @@ def _role_extra(target: NormalizedRole, sides: Sides) -> Finding:
 
 
 def _allowed(role: NormalizedRole) -> list[str]:
-    return sorted({grant.action for grant in effective_permissions(role).grants if grant.effect == "Allow"})
+    return sorted(effective_permissions(role).allowed_actions())
 
 
 def _boundary_drift(base: NormalizedRole, target: NormalizedRole, change: PolicyChange, sides: Sides) -> Finding:

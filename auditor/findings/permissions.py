@@ -165,9 +165,7 @@ def _one_sided(
         policy = next(iter(group.values()))[0].policy
         other = target if side == "baseline" else base
         own = delta.baseline if side == "baseline" else delta.target
-        whole = _absent(policy, other) and len(group) == sum(
-            1 for sources in own.grants.values() if any(s.policy.key == policy.key for s in sources)
-        )
+        whole = _absent(policy, other) and len(group) == own.count_from(policy.key)
         yield _one_sided_finding(base, target, side, effect, policy, group, whole, sides)
 
 
