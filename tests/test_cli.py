@@ -222,3 +222,17 @@ def test_markdown_over_the_size_limit_keeps_the_tables_and_points_to_the_html(de
     assert "Per-finding detail (policy JSON, fixes, explanations) is in **report.html**" in markdown
     assert "| [1](#" in markdown and "## How roles were paired" in markdown
     assert "put-role-policy" in (demo / "out" / "report.html").read_text()
+
+
+def test_an_internal_error_exits_4_in_one_line_and_shows_its_traceback_with_auditor_debug(demo, monkeypatch, capsys):
+    def broken(*_: object, **__: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr("auditor.cli.compare_many", broken)
+    assert main(["compare", "prod", "dev"]) == 4
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ["auditor: internal error: RuntimeError: boom (set AUDITOR_DEBUG=1 for details)"]
+    monkeypatch.setenv("AUDITOR_DEBUG", "1")
+    assert main(["compare", "prod", "dev"]) == 4
+    err = capsys.readouterr().err
+    assert "Traceback (most recent call last):" in err and 'raise RuntimeError("boom")' in err

@@ -345,3 +345,11 @@ def test_a_failed_run_keeps_the_previous_reports(demo: Path, capsys):
     (demo / "baselines" / "demo" / "dev.json").write_text("{broken")
     assert main(["compare", "prod", "dev", "-c", str(demo / "config.yaml"), "-o", str(demo / "kept")]) == 2
     assert {p.name: p.read_text() for p in (demo / "kept").iterdir()} == before
+
+
+def test_snapshot_of_a_deeply_nested_policy_exits_2_naming_it(demo: Path, capsys):
+    (demo / "baselines" / "demo" / "dev.json").write_text(SNAPSHOTS["json: policy nested 400 levels"])
+    assert main(["snapshot", "dev", "-c", str(demo / "config.yaml"), "--out", str(demo / "snap.json")]) == 2
+    err = capsys.readouterr().err
+    assert "nested more than 64 levels" in err and "DataAccess" in err
+    assert not (demo / "snap.json").exists()

@@ -259,3 +259,10 @@ def test_a_value_that_spells_a_placeholder_is_not_taken_for_one():
 @given(st.text(alphabet="${}AcountEnv-/:prod1", max_size=30))
 def test_placeholders_round_trip_any_text(text: str):
     assert PROD.from_placeholders(PROD.to_placeholders(text)) == text
+
+
+def test_url_encoding_in_lower_case_hex_is_decoded_too():
+    raw = {"Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}
+    from urllib.parse import quote
+
+    assert canon(quote(json.dumps(raw)).replace("%7B", "%7b").replace("%22", "%22")) == canon(raw)

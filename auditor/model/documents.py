@@ -42,6 +42,18 @@ def loads_strict(text: str | bytes) -> Any:
         raise ValueError("nested too deeply") from None
 
 
+def within_depth(document: Any) -> Any:
+    """`document` itself, or ValueError if it nests deeper than MAX_DEPTH (checked without recursion)."""
+    stack = [(document, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise ValueError(f"document is nested more than {MAX_DEPTH} levels deep")
+        children = node.values() if isinstance(node, dict) else node
+        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+    return document
+
+
 def decode_document(document: Any) -> Any:
     """Accept a document as decoded JSON, a JSON string, or URL-encoded JSON; anything else as it is."""
     if not isinstance(document, str):
