@@ -31,11 +31,10 @@ class _Raw:
         yield self._body
 
 
-@pytest.fixture(scope="module")
-def organization(moto_server: str) -> dict[str, str]:
-    """prod's roles in the management account, three member accounts: two seeded, one sandbox."""
+def _new_organization(management: str) -> Any:
+    """An Organizations client of a new organization whose management account is `management`."""
     credentials = boto3.client("sts").assume_role(
-        RoleArn=f"arn:aws:iam::{MANAGEMENT}:role/setup", RoleSessionName="setup"
+        RoleArn=f"arn:aws:iam::{management}:role/setup", RoleSessionName="setup"
     )["Credentials"]
     org = boto3.client(
         "organizations",
@@ -44,6 +43,13 @@ def organization(moto_server: str) -> dict[str, str]:
         aws_session_token=credentials["SessionToken"],
     )
     org.create_organization(FeatureSet="ALL")
+    return org
+
+
+@pytest.fixture(scope="module")
+def organization(moto_server: str) -> dict[str, str]:
+    """prod's roles in the management account, three member accounts: two seeded, one sandbox."""
+    org = _new_organization(MANAGEMENT)
     members = {}
     for name in ("shop-dev", "shop-staging", "sandbox-dev"):
         members[name] = org.create_account(Email=f"{name}@example.com", AccountName=name)["CreateAccountStatus"][
@@ -111,16 +117,7 @@ def test_all_accounts_takes_only_the_baseline(org_config, capsys):
 def lookalikes(moto_server: str) -> tuple[str, dict[str, list[str]]]:
     """An organization whose member names collide once made file-safe, repeat, or equal the baseline's name."""
     management = "666666666666"
-    credentials = boto3.client("sts").assume_role(
-        RoleArn=f"arn:aws:iam::{management}:role/setup", RoleSessionName="setup"
-    )["Credentials"]
-    org = boto3.client(
-        "organizations",
-        aws_access_key_id=credentials["AccessKeyId"],
-        aws_secret_access_key=credentials["SecretAccessKey"],
-        aws_session_token=credentials["SessionToken"],
-    )
-    org.create_organization(FeatureSet="ALL")
+    org = _new_organization(management)
     members: dict[str, list[str]] = {}
     for index, name in enumerate(["payments-dev", "payments dev", "sandbox", "sandbox", "prod"]):
         created = org.create_account(Email=f"m{index}@example.com", AccountName=name)["CreateAccountStatus"]

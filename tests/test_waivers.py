@@ -110,3 +110,10 @@ def test_a_waiver_covering_every_finding_leaves_a_report_with_nothing_to_do(demo
     markdown = (demo / "out" / "report.md").read_text()
     assert "No unwaived drift" in markdown and "every finding is waived" in markdown
     assert "No unwaived drift" in (demo / "out" / "report.html").read_text()
+
+
+def test_many_stale_waivers_are_counted_on_the_console_not_listed(demo: Path, capsys):
+    _waivers(demo, *[_entry(f"{{role: 'no-such-role-{index}'}}") for index in range(30)])
+    main(["compare", "prod", "dev", "-o", "out"])
+    [line] = [line for line in capsys.readouterr().out.splitlines() if line.startswith("stale waivers")]
+    assert line == "stale waivers (matched nothing): 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 and 20 more; see the report"
