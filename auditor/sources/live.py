@@ -42,6 +42,8 @@ PARSE_ATTEMPTS = 3
 MAX_PAGES = 1000
 """GAAD pages of 1,000 items: far beyond IAM's quotas (roles and customer managed policies per account)."""
 _INSTRUMENTED = "_iam_drift_auditor_instrumented"
+_CREDENTIAL_KEYS = ("AccessKeyId", "SecretAccessKey", "SessionToken")
+_SESSION_ARGUMENTS = ("aws_access_key_id", "aws_secret_access_key", "aws_session_token")
 
 
 class ManagedPolicyCache:
@@ -182,18 +184,12 @@ def open_session(account: ResolvedAccount, factory: ClientFactory | None = None)
     return assumed, account.role_arn.split(":")[4]
 
 
-_CREDENTIAL_KEYS = ("AccessKeyId", "SecretAccessKey", "SessionToken")
-
-
 def _check_environment_credentials(account: ResolvedAccount) -> None:
     # A value pasted from a Windows file keeps its CR; botocore would fail later quoting the whole secret.
     for variable in SECRET_VARIABLES:
         value = os.environ.get(variable)
         if value and value != value.strip():
             raise SourceError(f"account {account.name!r}: {variable} has leading or trailing white space (a stray CR?)")
-
-
-_SESSION_ARGUMENTS = ("aws_access_key_id", "aws_secret_access_key", "aws_session_token")
 
 
 def _register_credentials(session: boto3.Session) -> None:
