@@ -43,6 +43,8 @@ class RoleDiff:
 
     changes: list[PolicyChange]
     permissions: PermissionDelta | None = None
+    unbounded: bool = False
+    """A side's permissions boundary could not be read: its grants are unknown, so none are compared."""
 
 
 NO_DIFF = RoleDiff(changes=[])
@@ -59,10 +61,13 @@ def diff_pair(pair: RolePair) -> RoleDiff:
     ids: dict[Any, int] = {}
     delta = DeepDiff(_view(pair.baseline, ids), _view(pair.target, ids), view="tree")
     changes = [_change(pair.baseline, pair.target, section, key) for section, key in sorted(_touched(delta))]
-    permissions = None
-    if any(change.section in _PERMISSION_SECTIONS for change in changes):
-        permissions = compare_permissions(effective_permissions(pair.baseline), effective_permissions(pair.target))
-    return RoleDiff(changes=changes, permissions=permissions)
+    if not any(change.section in _PERMISSION_SECTIONS for change in changes):
+        return RoleDiff(changes=changes)
+    ours, theirs = effective_permissions(pair.baseline), effective_permissions(pair.target)
+    if ours.unbounded_reason or theirs.unbounded_reason:
+        # Grants computed without the boundary would overstate what the role can do: say nothing of them.
+        return RoleDiff(changes=changes, unbounded=True)
+    return RoleDiff(changes=changes, permissions=compare_permissions(ours, theirs))
 
 
 def compare_permissions(baseline: Permissions, target: Permissions) -> PermissionDelta:

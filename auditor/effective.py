@@ -7,9 +7,9 @@ policy and statement it comes from. Unknown actions are kept verbatim, never dro
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from fnmatch import fnmatchcase
 from functools import cache
 
 from auditor.iamdb import all_actions, expand
@@ -96,6 +96,21 @@ class Permissions:
             if from_policy:
                 total += len(block.actions & frozenset().union(*from_policy))
         return total
+
+    def actions_covering(self, scope: Scope) -> frozenset[str]:
+        """The actions these permissions grant, with the same effect, on every request `scope` describes.
+
+        A grant covers another when its resource pattern names every resource the other's does and its
+        conditions are among the other's (fewer conditions accept more requests).
+        """
+        effect, resource, conditions = scope
+        wanted = set(conditions)
+        found = [
+            block.actions
+            for (other_effect, other_resource, other_conditions), block in self.blocks.items()
+            if other_effect == effect and wanted.issuperset(other_conditions) and covers(other_resource, resource)
+        ]
+        return frozenset().union(*found)
 
     def shape(self) -> dict[Scope, frozenset[str]]:
         """What the grants mean, without their sources: equal shapes allow the same requests."""
@@ -243,12 +258,21 @@ def _intersect(resource: str, limit: str) -> str | None:
 
 
 def covers(pattern: str, resource: str) -> bool:
-    """True if every resource `resource` can name is also named by `pattern`."""
+    """True if every resource `resource` can name is also named by `pattern` (IAM wildcards, case-sensitive)."""
     if pattern in (ANY_RESOURCE, resource):
         return True
     if resource.startswith("NotResource:") or pattern.startswith("NotResource:"):
         return False
-    return ("*" in pattern or "?" in pattern) and fnmatchcase(resource, pattern)
+    return ("*" in pattern or "?" in pattern) and _glob(pattern).fullmatch(resource) is not None
+
+
+@cache
+def _glob(pattern: str) -> re.Pattern[str]:
+    # IAM knows two wildcards: `*`, any run of characters (`/` and `:` included), and `?`, one character;
+    # `[` is a plain character, unlike in fnmatch. Matched against another pattern, a `*` there can only be
+    # consumed by a `*` here, and a `?` there by a `?` or a `*` here: then every resource it names is named here.
+    regex = "".join(".*" if char == "*" else "[^*]" if char == "?" else re.escape(char) for char in pattern)
+    return re.compile(regex, re.DOTALL)
 
 
 def _condition_order(condition: Condition) -> tuple[str, str, tuple[str, ...]]:

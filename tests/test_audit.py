@@ -133,7 +133,7 @@ def test_junit_output_has_a_testcase_per_role_pair_and_failures_for_findings(aud
 
 
 def test_summary_stays_under_60_kb_for_5000_roles_with_500_findings():
-    prod, dev, _ = accounts(5000, drift_rate=0.1)
+    prod, dev, _ = accounts(5000, drift_rate=0.11)
     result = compare_accounts(
         normalize_account(prod, "prod", "prod"),
         normalize_account(dev, "dev", "dev"),

@@ -127,12 +127,12 @@ def test_resource_narrowed_in_target_is_high_because_calls_fail():
     assert (finding.kind, finding.severity) == (FindingKind.RESOURCE_DRIFT, Severity.HIGH)
 
 
-def test_condition_dropped_in_target_has_extra_grant_severity_and_added_is_info():
+def test_condition_dropped_in_target_has_extra_grant_severity_and_added_is_high():
     conditioned = allow("s3:PutObject", Condition={"Bool": {"aws:SecureTransport": "true"}})
     dropped = only(role("prod", PROD, {"P": conditioned}), role("dev", DEV, {"P": allow("s3:PutObject")}))
     added = only(role("prod", PROD, {"P": allow("s3:PutObject")}), role("dev", DEV, {"P": conditioned}))
     assert (dropped.kind, dropped.severity) == (FindingKind.CONDITION_DRIFT, Severity.HIGH)
-    assert (added.kind, added.severity) == (FindingKind.CONDITION_DRIFT, Severity.INFO)
+    assert (added.kind, added.severity) == (FindingKind.CONDITION_DRIFT, Severity.HIGH)  # plain-http calls now fail
 
 
 def test_lost_deny_is_reported_as_extra_permissions():
@@ -227,3 +227,24 @@ def test_not_action_allow_in_target_only_is_critical():
         role("dev", DEV, {"P": {"Statement": [*allow("s3:GetObject")["Statement"], *not_action["Statement"]]}}),
     )
     assert (finding.kind, finding.severity) == (FindingKind.PERMISSIONS_EXTRA, Severity.CRITICAL)
+
+
+def test_condition_direction_does_not_depend_on_the_order_conditions_come_in():
+    from auditor.findings.conditions import compare_conditions
+    from auditor.model.policy import Condition
+
+    exact = Condition("StringEquals", "aws:principaltag/team", ("a",))
+    if_exists = Condition("StringEqualsIfExists", "aws:principaltag/team", ("b",))
+    before = [Condition("StringEquals", "aws:principaltag/team", ("a", "b"))]
+    assert compare_conditions(before, [exact, if_exists]) == compare_conditions(before, [if_exists, exact])
+
+
+def test_an_unreadable_boundary_leaves_the_roles_grants_unjudged():
+    arn = f"arn:aws:iam::{DEV}:policy/guard"
+    guard = ManagedPolicyRecord(name="guard", arn=arn, unreadable="AccessDenied on iam:GetPolicy")
+    readable = ManagedPolicyRecord(name="guard", arn=arn.replace(DEV, PROD), document=allow("s3:*"))
+    found = findings(
+        role("prod", PROD, {"P": allow("s3:GetObject")}, permissions_boundary=readable),
+        role("dev", DEV, {"P": allow("*")}, permissions_boundary=guard),
+    )
+    assert [f.kind for f in found] == [FindingKind.UNREADABLE]

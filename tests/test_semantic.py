@@ -7,6 +7,7 @@ import json
 import random
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -101,7 +102,7 @@ def test_boundary_with_the_same_cap_written_differently_is_no_drift():
     assert [f.kind for f in found] == [FindingKind.RESTRUCTURED]
 
 
-def test_condition_removed_is_drift_with_extra_grant_severity_and_tightened_is_info():
+def test_condition_removed_is_drift_with_extra_grant_severity_and_tightened_is_high():
     tagged = allow("s3:PutObject", Condition={"StringEquals": {"aws:ResourceTag/env": "prod"}})
     tighter = allow(
         "s3:PutObject",
@@ -110,7 +111,7 @@ def test_condition_removed_is_drift_with_extra_grant_severity_and_tightened_is_i
     removed = only(role("prod", PROD, {"P": tagged}), role("dev", DEV, {"P": allow("s3:PutObject")}))
     tightened = only(role("prod", PROD, {"P": tagged}), role("dev", DEV, {"P": tighter}))
     assert (removed.kind, removed.severity) == (FindingKind.CONDITION_DRIFT, Severity.HIGH)
-    assert (tightened.kind, tightened.severity) == (FindingKind.CONDITION_DRIFT, Severity.INFO)
+    assert (tightened.kind, tightened.severity) == (FindingKind.CONDITION_DRIFT, Severity.HIGH)  # dev loses access
 
 
 def test_condition_operator_spelling_and_if_exists_are_normalized():
@@ -261,3 +262,101 @@ def test_every_action_on_many_resources_compares_by_scope_naming_only_the_change
     assert finding.kind == FindingKind.RESOURCE_DRIFT and len(finding.actions) == len(iamdb.all_actions())
     assert any("bucket-prod-299" in line for line in finding.details)
     assert any("other-dev" in line for line in finding.details)
+
+
+def test_string_like_without_wildcards_is_string_equals_and_arn_equals_is_arn_like():
+    def conditioned(operator: str, value: str) -> dict[str, Any]:
+        return {"P": allow("s3:GetObject", Condition={operator: {"aws:SourceArn": value}})}
+
+    exact = "arn:aws:sns:us-east-1:123456789012:topic"
+    assert (
+        findings(
+            role("prod", PROD, conditioned("StringEquals", exact)), role("dev", DEV, conditioned("StringLike", exact))
+        )
+        == []
+    )
+    assert (
+        findings(
+            role("prod", PROD, conditioned("ArnEquals", exact + "*")),
+            role("dev", DEV, conditioned("ArnLike", exact + "*")),
+        )
+        == []
+    )
+    assert (
+        findings(
+            role("prod", PROD, conditioned("StringEquals", exact + "*")),
+            role("dev", DEV, conditioned("StringLike", exact + "*")),
+        )
+        != []
+    )
+
+
+def _statements(*statements: dict[str, Any]) -> dict[str, Any]:
+    return {"Version": "2012-10-17", "Statement": list(statements)}
+
+
+def _grant(action: str, resource: str, **extra: Any) -> dict[str, Any]:
+    return {"Effect": "Allow", "Action": action, "Resource": resource, **extra}
+
+
+def _drift(prod: dict[str, Any], dev: dict[str, Any]) -> list[tuple[FindingKind, Severity]]:
+    found = findings(role("prod", PROD, {"P": prod}), role("dev", DEV, {"P": dev}))
+    return [(f.kind, f.severity) for f in found if f.severity.at_least(Severity.LOW)]
+
+
+COVERED = {
+    "a resource inside a wildcard the other side has": (
+        _statements(_grant("sqs:SendMessage", f"arn:aws:sqs:*:{PROD}:orders-prod-*")),
+        _statements(
+            _grant("sqs:SendMessage", f"arn:aws:sqs:*:{DEV}:orders-dev-*"),
+            _grant("sqs:SendMessage", f"arn:aws:sqs:*:{DEV}:orders-dev-jobs"),
+        ),
+    ),
+    "a path under a prefix that already spans `/`": (
+        _statements(
+            _grant("firehose:PutRecord", "arn:aws:firehose:*:*:deliverystream/aws-discovery-service-*"),
+            _grant("firehose:PutRecord", "arn:aws:firehose:*:*:deliverystream/aws-discovery-service-*/*"),
+        ),
+        _statements(_grant("firehose:PutRecord", "arn:aws:firehose:*:*:deliverystream/aws-discovery-service-*")),
+    ),
+    "a conditioned grant next to the same action unconditioned": (
+        _statements(
+            _grant("ram:Get*", "*"),
+            _grant("ram:GetResourceShares", "*", Condition={"StringEquals": {"ram:ResourceOwner": "SELF"}}),
+        ),
+        _statements(_grant("ram:Get*", "*")),
+    ),
+    "each side's extra resource inside the other's wildcard": (
+        _statements(_grant("s3:GetObject", "arn:aws:s3:::x*"), _grant("s3:GetObject", "arn:aws:s3:::x-1")),
+        _statements(_grant("s3:GetObject", "arn:aws:s3:::x*"), _grant("s3:GetObject", "arn:aws:s3:::x-2")),
+    ),
+}
+
+
+@pytest.mark.parametrize(("prod", "dev"), COVERED.values(), ids=COVERED.keys())
+def test_a_grant_the_other_side_already_covers_is_not_drift(prod: dict[str, Any], dev: dict[str, Any]):
+    assert _drift(prod, dev) == []
+
+
+@pytest.mark.parametrize(
+    ("pattern", "resource", "covered"),
+    [
+        ("arn:aws:s3:::a*", "arn:aws:s3:::a/b/c", True),  # `*` spans `/`
+        ("arn:aws:s3:::a?c", "arn:aws:s3:::abc", True),
+        ("arn:aws:s3:::a?c", "arn:aws:s3:::a*c", False),  # `?` is one character; `*` is any number
+        ("arn:aws:s3:::a*c", "arn:aws:s3:::a?c", True),
+        ("arn:aws:s3:::[ab]", "arn:aws:s3:::a", False),  # no character classes in IAM
+        ("arn:aws:s3:::[ab]*", "arn:aws:s3:::[ab]x", True),
+        ("arn:aws:s3:::A*", "arn:aws:s3:::a1", False),
+    ],
+)
+def test_resource_patterns_cover_by_iam_wildcard_rules(pattern: str, resource: str, covered: bool):
+    from auditor.effective import covers
+
+    assert covers(pattern, resource) is covered
+
+
+def test_a_narrowed_resource_is_still_drift():
+    prod = _statements(_grant("s3:GetObject", "arn:aws:s3:::data-prod/*"))
+    dev = _statements(_grant("s3:GetObject", "arn:aws:s3:::data-dev/reports/*"))
+    assert _drift(prod, dev) == [(FindingKind.RESOURCE_DRIFT, Severity.HIGH)]

@@ -28,7 +28,7 @@ def classify(pair: RolePair, diff: RoleDiff, sides: Sides) -> list[Finding]:
         if pair.baseline.has_unreadable or pair.target.has_unreadable:
             found.extend(_unreadable_policies(pair.baseline, pair.target, sides))
         found.extend(_pair_findings(pair.baseline, pair.target, diff, sides))
-        moved = restructured(pair.baseline, pair.target, diff, found, sides)
+        moved = None if diff.unbounded else restructured(pair.baseline, pair.target, diff, found, sides)
         found.extend([moved] if moved else [])
     if pair.baseline is not None and pair.target is not None and not diff.changes:
         return found  # identical roles: nothing drifted, whatever both may share
@@ -43,10 +43,10 @@ def _pair_findings(base: NormalizedRole, target: NormalizedRole, diff: RoleDiff,
     for change in diff.changes:
         if change.section == "trust":
             yield from trust_findings(base, target, sides)
-        elif change.section == "boundary" and not _same_cap(change):
-            yield _boundary_drift(base, target, change, sides)
         elif change.baseline and change.target and (change.baseline.unreadable or change.target.unreadable):
             continue  # reported by _unreadable_policies
+        elif change.section == "boundary" and not _same_cap(change):
+            yield _boundary_drift(base, target, change, sides)
         elif _undocumented(change):
             yield from _structural(base, target, change, sides)
     yield from permission_findings(base, target, diff, sides)

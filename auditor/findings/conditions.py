@@ -51,8 +51,13 @@ def compare_conditions(before: Iterable[Condition], after: Iterable[Condition]) 
 
 
 def _tests(conditions: Iterable[Condition]) -> dict[_Test, tuple[bool, frozenset[str]]]:
-    tests = {}
+    # Conditions gathered from several grants can test one key twice (`StringEquals` in one grant,
+    # `StringEqualsIfExists` in another): they are merged, values and IfExists alike, so the outcome does
+    # not depend on which came first (set order varies with PYTHONHASHSEED).
+    tests: dict[_Test, tuple[bool, frozenset[str]]] = {}
     for condition in conditions:
         prefix, base, if_exists = parts(condition.operator)
-        tests[(prefix, base, condition.key)] = (if_exists, frozenset(condition.values))
+        test = (prefix, base, condition.key)
+        seen_exists, seen_values = tests.get(test, (False, frozenset()))
+        tests[test] = (if_exists or seen_exists, seen_values | frozenset(condition.values))
     return tests

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from auditor.diff import PermissionDelta, RoleDiff
-from auditor.effective import Grant, Source, covers
+from auditor.effective import Grant, Permissions, Source, covers
 from auditor.findings import remediation
 from auditor.findings.conditions import Change, compare_conditions
 from auditor.findings.model import Finding, FindingKind, GrantGroup, Remediation, Severity
@@ -44,7 +44,11 @@ def permission_findings(base: NormalizedRole, target: NormalizedRole, diff: Role
     unreadable = unknown_policies(base, target)
     missing = _without(delta.missing, unreadable)
     extra = _without(delta.extra, unreadable)
-    scoped = _scoped(missing, extra)
+    scoped = [change for change in _scoped(missing, extra) if not _covered_both_ways(change, delta)]
+    # What is left on one side only is drift unless a grant of the other side already allows every request
+    # it does (prod `orders-*` against dev's `orders-*` and `orders-jobs`).
+    missing = _uncovered(missing, delta.target)
+    extra = _uncovered(extra, delta.baseline)
     found = [_scope_finding(base, target, change, sides) for change in scoped]
     found += list(_one_sided(base, target, "baseline", missing, delta, sides))
     found += list(_one_sided(base, target, "target", extra, delta, sides))
@@ -60,6 +64,25 @@ def unknown_policies(base: NormalizedRole, target: NormalizedRole) -> set[str]:
         for policy in [*role.inline.values(), *role.managed.values()]
         if policy.document is None
     }
+
+
+def _uncovered(grants: Grants, other: Permissions) -> Grants:
+    """The grants `other` does not cover (see Permissions.actions_covering), each scope looked up once."""
+    covering: dict[tuple[str, str, tuple[Condition, ...]], frozenset[str]] = {}
+    kept: Grants = {}
+    for grant, sources in grants.items():
+        scope = (grant.effect, grant.resource, grant.conditions)
+        if scope not in covering:
+            covering[scope] = other.actions_covering(scope)
+        if grant.action not in covering[scope]:
+            kept[grant] = sources
+    return kept
+
+
+def _covered_both_ways(change: _Scoped, delta: PermissionDelta) -> bool:
+    # Other resources or conditions on each side, yet each side's grants are covered by the other's: the
+    # same requests are allowed (prod `x*` and `x-1`, dev `x*` and `x-2`).
+    return not _uncovered(change.before, delta.target) and not _uncovered(change.after, delta.baseline)
 
 
 def _without(grants: Grants, unreadable: set[str]) -> Grants:
@@ -142,7 +165,8 @@ def _scope_severity(change: _Scoped) -> Severity:
     )
     if not allow:
         direction = {Change.LOOSENED: Change.TIGHTENED, Change.TIGHTENED: Change.LOOSENED}.get(direction, direction)
-    return Severity.INFO if direction == Change.TIGHTENED else extra_severity
+    # Tightened: the target no longer allows some requests the baseline allows, as with a narrowed resource.
+    return Severity.HIGH if direction == Change.TIGHTENED else extra_severity
 
 
 def _scope_lines(change: _Scoped, sides: Sides) -> list[str]:

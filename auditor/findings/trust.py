@@ -47,7 +47,8 @@ def trust_findings(base: NormalizedRole, target: NormalizedRole, sides: Sides) -
     shared = sorted(old.keys() & new.keys())
     direction = compare_conditions({c for p in shared for c in old[p]}, {c for p in shared for c in new[p]})
     if direction != Change.SAME:
-        severity = {Change.LOOSENED: Severity.HIGH, Change.TIGHTENED: Severity.INFO}.get(direction, Severity.MEDIUM)
+        # Loosened: more may assume the role; tightened: principals that assume it today may be refused.
+        severity = {Change.LOOSENED: Severity.HIGH, Change.TIGHTENED: Severity.HIGH}.get(direction, Severity.MEDIUM)
         yield make_finding(
             FindingKind.TRUST_DRIFT,
             severity,

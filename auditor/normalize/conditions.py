@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import cache
 
 BASE_OPERATORS = (
@@ -66,3 +67,20 @@ def parts(operator: str) -> tuple[str, str, bool]:
     prefix, _, rest = operator.rpartition(":")
     if_exists = rest.endswith(IF_EXISTS) and rest != IF_EXISTS
     return prefix, rest[: -len(IF_EXISTS)] if if_exists else rest, if_exists
+
+
+# Operators IAM evaluates identically: ArnEquals matches wildcards as ArnLike does; StringLike with no
+# `*` or `?` in its values compares exactly as StringEquals.
+_SAME_AS = {"ArnEquals": "ArnLike", "ArnNotEquals": "ArnNotLike"}
+_EXACT_WITHOUT_WILDCARDS = {"StringLike": "StringEquals", "StringNotLike": "StringNotEquals"}
+
+
+def equivalent_operator(operator: str, values: Iterable[str]) -> str:
+    """One spelling for operators that decide the same requests on these values (canonical operators only)."""
+    prefix, base, if_exists = parts(operator)
+    same = _SAME_AS.get(base)
+    if same is None and base in _EXACT_WITHOUT_WILDCARDS and not any("*" in v or "?" in v for v in values):
+        same = _EXACT_WITHOUT_WILDCARDS[base]
+    if same is None:
+        return operator
+    return f"{prefix + ':' if prefix else ''}{same}{IF_EXISTS if if_exists else ''}"

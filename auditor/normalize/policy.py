@@ -9,7 +9,7 @@ from typing import Any
 from auditor.errors import PolicyFormatError
 from auditor.model.documents import decode_document
 from auditor.model.policy import Condition, Origin, PolicyDocument, Principal, Statement
-from auditor.normalize.conditions import canonical_operator, ignores_case
+from auditor.normalize.conditions import canonical_operator, equivalent_operator, ignores_case
 
 _STATEMENT_KEYS = frozenset(
     {"Sid", "Effect", "Action", "NotAction", "Resource", "NotResource", "Principal", "NotPrincipal", "Condition"}
@@ -132,8 +132,8 @@ def _conditions(raw: Any, where: str, rewrite: Rewrite) -> tuple[Condition, ...]
             items = values if isinstance(values, list) else [values]
             if not all(isinstance(item, str | bool | int | float) for item in items):
                 raise PolicyFormatError(f"{where}.Condition.{operator}.{key} must hold strings, numbers or booleans")
-            canonical = canonical_operator(operator)
             texts = {rewrite(_condition_text(item)) for item in items}
+            canonical = equivalent_operator(canonical_operator(operator), texts)
             if ignores_case(canonical):
                 texts = {text.casefold() for text in texts}
             found.add(Condition(operator=canonical, key=key.casefold(), values=tuple(sorted(texts))))
