@@ -71,6 +71,24 @@ def wide(counts: list[int]) -> None:
         )
 
 
+def mamip() -> None:
+    """Accuracy on every change AWS made to its managed policies, scored against the corpus's own truth."""
+    from bench.mamip import CORPUS
+
+    print("\n## Real history: AWS managed policy changes (../shared/corpus/mamip)\n")
+    if not CORPUS.is_dir():
+        print(f"Not run: {CORPUS} is not beside this checkout.")
+        return
+    [row] = _run("bench.mamip")
+    print("| pairs | compare (s) | changed flagged | unchanged flagged | exact action sets | exact per-grant sets |")
+    print("|---:|---:|---:|---:|---:|---:|")
+    print(
+        f"| {row['pairs']:,} | {row['seconds']} | {row['recall']} | {row['false_positives']} | "
+        f"{row['exact_action_sets']} | {row['exact_grant_action_sets']} |"
+    )
+    print(f"\nUnchanged pairs flagged: {', '.join(row['false_positive_pairs']) or 'none'}.")  # type: ignore[arg-type]
+
+
 def live(sizes: list[int], harvest_up_to: int) -> None:
     """Both accounts read through moto's HTTP server: ours, the bare GAAD floor, and a per-role harvester."""
     print("\n## Live comparison against moto (two accounts)\n")
@@ -137,6 +155,7 @@ def main() -> None:
     parser.add_argument("--offline", default="1000,5000,10000,20000")
     parser.add_argument("--expansion", type=int, default=5000)
     parser.add_argument("--wide", default="10,100,300,1000")
+    parser.add_argument("--no-mamip", action="store_true", help="skip the managed-policy history corpus")
     parser.add_argument("--live", default="1000,2000,5000")
     parser.add_argument("--harvest-up-to", type=int, default=2000)
     parser.add_argument("--many", default="50x500")
@@ -149,6 +168,8 @@ def main() -> None:
         expansion(args.expansion)
     if args.wide:
         wide(_sizes(args.wide))
+    if not args.no_mamip:
+        mamip()
     if args.live:
         live(_sizes(args.live), args.harvest_up_to)
     if args.many:
