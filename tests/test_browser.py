@@ -75,7 +75,7 @@ def demo_html(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_summary_counts_are_shown(browser: Any, demo_html: Path):
     page, _ = _page(browser, demo_html)
     assert page.inner_text(".count-critical strong") == "2"
-    assert page.inner_text(".count-high strong") == "3"
+    assert page.inner_text(".count-high strong") == "2"
     assert page.inner_text(".count-medium strong") == "2"
 
 

@@ -203,11 +203,33 @@ def test_extra_admin_managed_policy_is_critical_and_detached_in_the_fix():
     assert "detach-role-policy" in finding.remediation.aws_cli
 
 
-def test_removed_boundary_is_high():
+def test_removed_boundary_that_capped_grants_is_high():
     boundary = ManagedPolicyRecord(name="b", arn=f"arn:aws:iam::{PROD}:policy/b", document=allow("s3:*"))
-    finding = only(role("prod", PROD, permissions_boundary=boundary), role("dev", DEV))
-    assert (finding.kind, finding.severity) == (FindingKind.BOUNDARY_DRIFT, Severity.HIGH)
+    found = findings(
+        role("prod", PROD, {"P": allow(["s3:GetObject", "sqs:SendMessage"])}, permissions_boundary=boundary),
+        role("dev", DEV, {"P": allow(["s3:GetObject", "sqs:SendMessage"])}),
+    )
+    [finding] = [f for f in found if f.kind == FindingKind.BOUNDARY_DRIFT]
+    assert finding.severity == Severity.HIGH
     assert f"arn:aws:iam::{DEV}:policy/b" in finding.remediation.aws_cli
+    assert any(f.kind == FindingKind.PERMISSIONS_EXTRA and f.actions == ["sqs:SendMessage"] for f in found)
+
+
+@pytest.mark.parametrize(
+    ("prod_boundary", "dev_boundary", "severity"),
+    [(True, False, Severity.LOW), (False, True, Severity.INFO)],
+    ids=["removed: the cap on future grants is gone", "added: caps only future grants"],
+)
+def test_a_boundary_without_effect_on_current_grants_is_a_guardrail_finding(prod_boundary, dev_boundary, severity):
+    def boundary(account: str) -> ManagedPolicyRecord:
+        return ManagedPolicyRecord(name="b", arn=f"arn:aws:iam::{account}:policy/b", document=allow("s3:*"))
+
+    inline = {"P": allow("s3:GetObject")}
+    prod = role("prod", PROD, inline, permissions_boundary=boundary(PROD) if prod_boundary else None)
+    dev = role("dev", DEV, inline, permissions_boundary=boundary(DEV) if dev_boundary else None)
+    finding = only(prod, dev)
+    assert (finding.kind, finding.severity) == (FindingKind.BOUNDARY_DRIFT, severity)
+    assert "Current grants are unchanged" in finding.message
 
 
 def test_role_only_in_baseline_is_role_missing_with_create_role_fix():

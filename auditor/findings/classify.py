@@ -46,7 +46,7 @@ def _pair_findings(base: NormalizedRole, target: NormalizedRole, diff: RoleDiff,
         elif change.baseline and change.target and (change.baseline.unreadable or change.target.unreadable):
             continue  # reported by _unreadable_policies
         elif change.section == "boundary" and not _same_cap(change):
-            yield _boundary_drift(base, target, change, sides)
+            yield _boundary_drift(base, target, change, sides, _grants_unchanged(diff))
         elif _undocumented(change):
             yield from _structural(base, target, change, sides)
     yield from permission_findings(base, target, diff, sides)
@@ -147,18 +147,31 @@ def _allowed(role: NormalizedRole) -> list[str]:
     return sorted(effective_permissions(role).allowed_actions())
 
 
-def _boundary_drift(base: NormalizedRole, target: NormalizedRole, change: PolicyChange, sides: Sides) -> Finding:
+def _grants_unchanged(diff: RoleDiff) -> bool:
+    """True when both roles, boundaries applied, allow the same requests: a boundary change capped nothing yet."""
+    delta = diff.permissions
+    return delta is not None and not delta.missing and not delta.extra
+
+
+def _boundary_drift(
+    base: NormalizedRole, target: NormalizedRole, change: PolicyChange, sides: Sides, unchanged: bool
+) -> Finding:
     old, new = change.baseline, change.target
     wanted = sides.target_name(old.arn) if old and old.arn else None
+    # Without effect on today's grants, a boundary only caps what may be granted later: a guardrail, not access.
+    note = " Current grants are unchanged;" if unchanged else ""
     if old and not new:
-        severity = Severity.HIGH
+        severity = Severity.LOW if unchanged else Severity.HIGH
         message = f"{base.name} has the permissions boundary {old.arn}; {target.name} has none."
+        message += f"{note} the cap on future grants is gone." if unchanged else ""
     elif new and not old:
-        severity = Severity.LOW
+        severity = Severity.INFO if unchanged else Severity.LOW
         message = f"{target.name} has the permissions boundary {new.arn}; {base.name} has none."
+        message += f"{note} the boundary caps only future grants." if unchanged else ""
     else:
-        severity = Severity.MEDIUM
+        severity = Severity.LOW if unchanged else Severity.MEDIUM
         message = f"The permissions boundary of {target.name} ({new.arn if new else ''}) differs from {base.name}'s."
+        message += f"{note} the cap on future grants differs." if unchanged else ""
     policy = new or old
     assert policy is not None
     return make_finding(
