@@ -360,3 +360,28 @@ def test_a_narrowed_resource_is_still_drift():
     prod = _statements(_grant("s3:GetObject", "arn:aws:s3:::data-prod/*"))
     dev = _statements(_grant("s3:GetObject", "arn:aws:s3:::data-dev/reports/*"))
     assert _drift(prod, dev) == [(FindingKind.RESOURCE_DRIFT, Severity.HIGH)]
+
+
+def test_a_conditional_deny_names_only_the_actions_the_role_is_allowed():
+    guarded = _statements(
+        _grant("dynamodb:Query", "*"),
+        {
+            "Effect": "Deny",
+            "Action": "dynamodb:*",
+            "Resource": "*",
+            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+        },
+    )
+    finding = only(
+        role("prod", PROD, {"P": guarded}), role("dev", DEV, {"P": _statements(_grant("dynamodb:Query", "*"))})
+    )
+    assert finding.kind == FindingKind.PERMISSIONS_EXTRA and finding.actions == ["dynamodb:Query"]
+
+
+def test_a_difference_in_explicit_deny_alone_is_one_low_finding_that_says_so():
+    denied = _statements(_grant("s3:GetObject", "*"), {"Effect": "Deny", "Action": "s3:DeleteBucket", "Resource": "x"})
+    finding = only(role("prod", PROD, {"P": denied}), role("dev", DEV, {"P": _statements(_grant("s3:GetObject", "*"))}))
+    assert (
+        finding.severity == Severity.LOW
+        and "explicit Deny matters only where a resource-based policy" in finding.message
+    )

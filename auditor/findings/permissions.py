@@ -185,12 +185,47 @@ def _one_sided(
     by_policy: dict[tuple[str, str], Grants] = defaultdict(dict)
     for grant, sources in grants.items():
         by_policy[(grant.effect, sources[0].policy.key)][grant] = sources
-    for (effect, _), group in sorted(by_policy.items()):
-        policy = next(iter(group.values()))[0].policy
+    allowed = delta.target.allowed_actions()
+    for (effect, _), written in sorted(by_policy.items()):
+        policy = next(iter(written.values()))[0].policy
+        group = written
+        if effect == "Deny":
+            # A Deny changes the target's decisions only for actions the target allows; on the others the
+            # difference is in explicit Deny alone, which matters only against resource-based policies.
+            group = {grant: sources for grant, sources in written.items() if grant.action in allowed}
+            if not group:
+                yield _deny_only(base, target, side, policy, written, sides)
+                continue
         other = target if side == "baseline" else base
         own = delta.baseline if side == "baseline" else delta.target
         whole = _absent(policy, other) and len(group) == own.count_from(policy.key)
         yield _one_sided_finding(base, target, side, effect, policy, group, whole, sides)
+
+
+def _deny_only(
+    base: NormalizedRole, target: NormalizedRole, side: str, policy: NormalizedPolicy, group: Grants, sides: Sides
+) -> Finding:
+    actions = sorted({grant.action for grant in group})
+    holder, other = sides.name(side), sides.name("target" if side == "baseline" else "baseline")
+    counterpart = _counterpart(policy, target if side == "baseline" else base)
+    baseline_policy, target_policy = (policy, counterpart) if side == "baseline" else (counterpart, policy)
+    return make_finding(
+        FindingKind.PERMISSIONS_MISSING if side == "target" else FindingKind.PERMISSIONS_EXTRA,
+        Severity.LOW,
+        sides,
+        actions=actions,
+        baseline_role=base.name,
+        target_role=target.name,
+        policy=policy_ref(policy),
+        title=f"Explicit Deny on {plural(len(actions), 'action')} only in {holder} "
+        f"({policy.type} policy {policy.name})",
+        message=f"{holder} denies {plural(len(actions), 'action')} through {policy.type} policy {policy.name}; "
+        f"{other} does not. {target.name} is not allowed these actions by its own policies either way, so its "
+        "decisions are the same; the explicit Deny matters only where a resource-based policy would allow them.",
+        written_as=_written(group.values(), actions),
+        grants=_groups(side, group, sides),
+        **_fix(target, baseline_policy, target_policy, sides),
+    )
 
 
 def _absent(policy: NormalizedPolicy, role: NormalizedRole) -> bool:
