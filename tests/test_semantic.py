@@ -385,3 +385,12 @@ def test_a_difference_in_explicit_deny_alone_is_one_low_finding_that_says_so():
         finding.severity == Severity.LOW
         and "explicit Deny matters only where a resource-based policy" in finding.message
     )
+
+
+def test_conditions_neither_side_implies_say_the_requests_may_differ_at_the_wider_severity():
+    def tagged(value: str) -> dict[str, Any]:
+        return {"P": allow("s3:PutObject", Condition={"StringEquals": {"aws:ResourceTag/team": value}})}
+
+    finding = only(role("prod", PROD, tagged("blue")), role("dev", DEV, tagged("green")))
+    assert finding.kind == FindingKind.CONDITION_DRIFT and finding.severity == Severity.HIGH
+    assert "may differ either way" in finding.message

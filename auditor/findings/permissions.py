@@ -129,6 +129,9 @@ def _scope_finding(base: NormalizedRole, target: NormalizedRole, change: _Scoped
     new_policy = next(iter(change.after.values()))[0].policy
     where = f"{new_policy.type} policy {new_policy.name} on {target.name}"
     noun = "resources" if change.kind == FindingKind.RESOURCE_DRIFT else "conditions"
+    undecided = change.kind == FindingKind.CONDITION_DRIFT and _condition_change(change) == Change.CHANGED
+    # Neither side's conditions clearly contain the other's: say so, at the severity of the wider direction.
+    verdict = " The requests they allow may differ either way." if undecided else ""
     return make_finding(
         change.kind,
         _scope_severity(change),
@@ -139,7 +142,7 @@ def _scope_finding(base: NormalizedRole, target: NormalizedRole, change: _Scoped
         policy=policy_ref(new_policy),
         title=f"{change.effect} on {plural(len(change.actions), 'action')} has different {noun} in {where}",
         message=f"{sides.baseline.name} and {sides.target.name} both {change.effect.lower()} "
-        f"{plural(len(change.actions), 'action')} in {where}, with different {noun}.",
+        f"{plural(len(change.actions), 'action')} in {where}, with different {noun}.{verdict}",
         details=_scope_lines(change, sides),
         written_as=_written([*change.before.values(), *change.after.values()], change.actions),
         grants=_groups("baseline", change.before, sides) + _groups("target", change.after, sides),
@@ -160,13 +163,17 @@ def _scope_severity(change: _Scoped) -> Severity:
         if narrower and not wider:
             return Severity.HIGH if allow else extra_severity
         return worst([extra_severity], floor=Severity.HIGH)
-    direction = compare_conditions(
-        {c for g in change.before for c in g.conditions}, {c for g in change.after for c in g.conditions}
-    )
+    direction = _condition_change(change)
     if not allow:
         direction = {Change.LOOSENED: Change.TIGHTENED, Change.TIGHTENED: Change.LOOSENED}.get(direction, direction)
     # Tightened: the target no longer allows some requests the baseline allows, as with a narrowed resource.
     return Severity.HIGH if direction == Change.TIGHTENED else extra_severity
+
+
+def _condition_change(change: _Scoped) -> Change:
+    return compare_conditions(
+        {c for g in change.before for c in g.conditions}, {c for g in change.after for c in g.conditions}
+    )
 
 
 def _scope_lines(change: _Scoped, sides: Sides) -> list[str]:
