@@ -74,15 +74,6 @@ class Permissions:
     unbounded_reason: str | None = None
     """Why the permissions boundary could not be applied, if the role has one that could not be read."""
 
-    @property
-    def grants(self) -> dict[Grant, tuple[Source, ...]]:
-        """Every grant spelled out, one per action and scope (costly for wide policies: for tests and counts)."""
-        return {
-            Grant(effect, action, resource, conditions): block.sources(action)
-            for (effect, resource, conditions), block in self.blocks.items()
-            for action in sorted(block.actions)
-        }
-
     def allowed_actions(self) -> frozenset[str]:
         """Every action allowed somewhere, on some resource."""
         allowed = [block.actions for (effect, _, _), block in self.blocks.items() if effect == "Allow"]
