@@ -270,3 +270,30 @@ def test_an_unreadable_boundary_leaves_the_roles_grants_unjudged():
         role("dev", DEV, {"P": allow("*")}, permissions_boundary=guard),
     )
     assert [f.kind for f in found] == [FindingKind.UNREADABLE]
+
+
+@pytest.mark.parametrize(
+    ("operator", "before", "after", "change"),
+    [
+        ("StringEquals", ("a", "b"), ("a",), "tightened"),
+        ("StringNotEquals", ("a",), ("a", "b"), "tightened"),
+        ("StringLike", ("orders-*",), ("orders-dev-*",), "tightened"),
+        ("StringLike", ("orders-dev-*",), ("orders-*",), "loosened"),
+        ("StringLike", ("orders-*",), ("orders-*", "orders-jobs"), "same"),  # the new value was already accepted
+        ("IpAddress", ("10.0.0.0/8",), ("10.20.0.0/16",), "tightened"),
+        ("IpAddress", ("10.20.0.0/16",), ("10.0.0.0/8",), "loosened"),
+        ("NotIpAddress", ("10.0.0.0/8",), ("10.20.0.0/16",), "loosened"),
+        ("IpAddress", ("10.0.0.0/8",), ("192.168.0.0/16",), "changed"),
+        ("NumericLessThan", ("10",), ("5",), "tightened"),
+        ("NumericGreaterThan", ("10",), ("5",), "loosened"),
+        ("DateLessThan", ("2027-01-01T00:00:00Z",), ("2026-01-01T00:00:00Z",), "tightened"),
+        ("StringEquals", ("a",), ("b",), "changed"),
+    ],
+)
+def test_condition_changes_are_judged_per_operator_family(operator, before, after, change):
+    from auditor.findings.conditions import compare_conditions
+    from auditor.model.policy import Condition
+
+    old = [Condition(operator, "aws:sourceip", tuple(before))]
+    new = [Condition(operator, "aws:sourceip", tuple(after))]
+    assert compare_conditions(old, new).value == change

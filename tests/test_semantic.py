@@ -394,3 +394,10 @@ def test_conditions_neither_side_implies_say_the_requests_may_differ_at_the_wide
     finding = only(role("prod", PROD, tagged("blue")), role("dev", DEV, tagged("green")))
     assert finding.kind == FindingKind.CONDITION_DRIFT and finding.severity == Severity.HIGH
     assert "may differ either way" in finding.message
+
+
+def test_a_like_condition_value_already_accepted_by_the_others_pattern_is_no_drift():
+    def like(*values: str) -> dict[str, Any]:
+        return _statements(_grant("s3:GetObject", "*", Condition={"StringLike": {"aws:userid": list(values)}}))
+
+    assert _drift(like("AIDA*"), like("AIDA*", "AIDAEXAMPLE")) == []

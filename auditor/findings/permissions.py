@@ -44,7 +44,7 @@ def permission_findings(base: NormalizedRole, target: NormalizedRole, diff: Role
     unreadable = unknown_policies(base, target)
     missing = _without(delta.missing, unreadable)
     extra = _without(delta.extra, unreadable)
-    scoped = [change for change in _scoped(missing, extra) if not _covered_both_ways(change, delta)]
+    scoped = [change for change in _scoped(missing, extra) if not _same_requests(change, delta)]
     # What is left on one side only is drift unless a grant of the other side already allows every request
     # it does (prod `orders-*` against dev's `orders-*` and `orders-jobs`).
     missing = _uncovered(missing, delta.target)
@@ -79,9 +79,11 @@ def _uncovered(grants: Grants, other: Permissions) -> Grants:
     return kept
 
 
-def _covered_both_ways(change: _Scoped, delta: PermissionDelta) -> bool:
-    # Other resources or conditions on each side, yet each side's grants are covered by the other's: the
-    # same requests are allowed (prod `x*` and `x-1`, dev `x*` and `x-2`).
+def _same_requests(change: _Scoped, delta: PermissionDelta) -> bool:
+    # Other resources or conditions on each side, yet each side's grants are covered by the other's (prod
+    # `x*` and `x-1`, dev `x*` and `x-2`), or the conditions accept the same values written differently.
+    if change.kind == FindingKind.CONDITION_DRIFT and _condition_change(change) == Change.SAME:
+        return True
     return not _uncovered(change.before, delta.target) and not _uncovered(change.after, delta.baseline)
 
 
