@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from auditor.diff import PermissionDelta, RoleDiff
-from auditor.effective import Grant, Permissions, Source, covers
+from auditor.effective import Grant, Permissions, Scope, Source, covers
 from auditor.findings import remediation
 from auditor.findings.conditions import Change, compare_conditions
 from auditor.findings.model import Finding, FindingKind, GrantGroup, Remediation, Severity
@@ -44,6 +44,7 @@ def permission_findings(base: NormalizedRole, target: NormalizedRole, diff: Role
     unreadable = unknown_policies(base, target)
     missing = _without(delta.missing, unreadable)
     extra = _without(delta.extra, unreadable)
+    # _scoped takes the grants it pairs (same action, other resources or conditions) out of missing and extra.
     scoped = [change for change in _scoped(missing, extra) if not _same_requests(change, delta)]
     # What is left on one side only is drift unless a grant of the other side already allows every request
     # it does (prod `orders-*` against dev's `orders-*` and `orders-jobs`).
@@ -68,7 +69,7 @@ def unknown_policies(base: NormalizedRole, target: NormalizedRole) -> set[str]:
 
 def _uncovered(grants: Grants, other: Permissions) -> Grants:
     """The grants `other` does not cover (see Permissions.actions_covering), each scope looked up once."""
-    covering: dict[tuple[str, str, tuple[Condition, ...]], frozenset[str]] = {}
+    covering: dict[Scope, frozenset[str]] = {}
     kept: Grants = {}
     for grant, sources in grants.items():
         scope = (grant.effect, grant.resource, grant.conditions)
