@@ -227,8 +227,10 @@ def _within_boundary(blocks: dict[Scope, Block], boundary: list[_Rule]) -> dict[
             continue
         for (_, limit_resource, limit_conditions), limit in allowed_limits:
             narrowed = _intersect(resource, limit_resource)
+            if narrowed is None:
+                continue
             actions = block.actions & limit.actions
-            if narrowed is None or not actions:
+            if not actions:
                 continue
             both = tuple(sorted(set(conditions) | set(limit_conditions), key=_condition_order))
             target = kept.get(("Allow", narrowed, both))

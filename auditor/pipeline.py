@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, replace
@@ -72,7 +73,7 @@ def compare_many(
     """Compare each target with the baseline, reading the baseline once; `only` narrows the roles (globs)."""
     if not targets:
         raise UsageError("name at least one target account")
-    repeated = sorted({name for name in targets if list(targets).count(name) > 1})
+    repeated = sorted(name for name, count in Counter(targets).items() if count > 1)
     if repeated:
         raise UsageError(f"target {repeated[0]!r} is named more than once")
     options = options or RunOptions(only=tuple(only), collector=collector)

@@ -195,13 +195,14 @@ def _one_sided(
     by_policy: dict[tuple[str, str], Grants] = defaultdict(dict)
     for grant, sources in grants.items():
         by_policy[(grant.effect, sources[0].policy.key)][grant] = sources
-    allowed = delta.target.allowed_actions()
+    allowed: frozenset[str] | None = None  # computed only if a Deny differs
     for (effect, _), written in sorted(by_policy.items()):
         policy = next(iter(written.values()))[0].policy
         group = written
         if effect == "Deny":
             # A Deny changes the target's decisions only for actions the target allows; on the others the
             # difference is in explicit Deny alone, which matters only against resource-based policies.
+            allowed = delta.target.allowed_actions() if allowed is None else allowed
             group = {grant: sources for grant, sources in written.items() if grant.action in allowed}
             if not group:
                 yield _deny_only(base, target, side, policy, written, sides)

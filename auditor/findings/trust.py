@@ -48,7 +48,7 @@ def trust_findings(base: NormalizedRole, target: NormalizedRole, sides: Sides) -
     direction = compare_conditions({c for p in shared for c in old[p]}, {c for p in shared for c in new[p]})
     if direction != Change.SAME:
         # Loosened: more may assume the role; tightened: principals that assume it today may be refused.
-        severity = {Change.LOOSENED: Severity.HIGH, Change.TIGHTENED: Severity.HIGH}.get(direction, Severity.MEDIUM)
+        severity = Severity.MEDIUM if direction == Change.CHANGED else Severity.HIGH
         yield make_finding(
             FindingKind.TRUST_DRIFT,
             severity,
