@@ -11,6 +11,7 @@ from deepdiff import DeepDiff
 from auditor.effective import Grant, Permissions, Source, effective_permissions
 from auditor.match import RolePair
 from auditor.model.normalized import NormalizedPolicy, NormalizedRole
+from auditor.normalize.placeholders import spelled
 
 Section = Literal["inline", "managed", "trust", "boundary"]
 _KEYED: tuple[Section, ...] = ("inline", "managed")
@@ -50,8 +51,10 @@ class RoleDiff:
 NO_DIFF = RoleDiff(changes=[])
 
 
-def diff_pair(pair: RolePair) -> RoleDiff:
-    """The policies that differ between a matched pair and their effect; NO_DIFF for an unpaired role."""
+def diff_pair(pair: RolePair, envs: tuple[str, str] = ("", "")) -> RoleDiff:
+    """The policies that differ between a matched pair and their effect; NO_DIFF for an unpaired role.
+
+    `envs`: the env tokens of the baseline and target accounts, to compare resource names as written."""
     if pair.baseline is None or pair.target is None:
         return NO_DIFF
     if pair.baseline.signature == pair.target.signature:
@@ -67,7 +70,37 @@ def diff_pair(pair: RolePair) -> RoleDiff:
     if ours.unbounded_reason or theirs.unbounded_reason:
         # Grants computed without the boundary would overstate what the role can do: say nothing of them.
         return RoleDiff(changes=changes, unbounded=True)
+    ours, theirs = same_spelling(ours, theirs, envs)
     return RoleDiff(changes=changes, permissions=compare_permissions(ours, theirs))
+
+
+def same_spelling(baseline: Permissions, target: Permissions, envs: tuple[str, str]) -> tuple[Permissions, Permissions]:
+    """Both sides' grants, with a resource pattern that reads letter for letter the same on both sides written
+    the same: AWS-owned names hold env-like words (`*/prod/*/put-log-data`, `.../dev/sys/athena/*`) that
+    placeholders turn into `${Env}` on one side only. A side that has its own environment's name too keeps it
+    apart (dev's `orders-prod` next to its `orders-dev` is still dev reaching prod's queue)."""
+    base_env, target_env = envs
+    ours = {resource for (_, resource, _) in baseline.blocks}
+    theirs = {resource for (_, resource, _) in target.blocks}
+    only_ours, only_theirs = ours - theirs, theirs - ours
+    if not (base_env and target_env and only_ours and only_theirs):
+        return baseline, target
+    by_spelling: dict[str, list[str]] = {}
+    for resource in only_ours:
+        by_spelling.setdefault(spelled(resource, base_env), []).append(resource)
+    base_names: dict[str, str] = {}
+    target_names: dict[str, str] = {}
+    for resource in only_theirs:
+        written = spelled(resource, target_env)
+        found = by_spelling.get(written)
+        if found is None or len(found) != 1:
+            continue
+        # Written out: each side then shows its own name as it reads in its own account.
+        if found[0] != written:
+            base_names[found[0]] = written
+        if resource != written:
+            target_names[resource] = written
+    return baseline.renamed(base_names), target.renamed(target_names)
 
 
 def compare_permissions(baseline: Permissions, target: Permissions) -> PermissionDelta:

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
 
-from auditor.iamdb import all_actions, expand
+from auditor.iamdb import actions_on, all_actions, expand
 from auditor.model.normalized import NormalizedPolicy, NormalizedRole
 from auditor.model.policy import Condition, Origin, Statement
 
@@ -76,8 +76,18 @@ class Permissions:
 
     def allowed_actions(self) -> frozenset[str]:
         """Every action allowed somewhere, on some resource."""
-        allowed = [block.actions for (effect, _, _), block in self.blocks.items() if effect == "Allow"]
-        return frozenset().union(*allowed)
+        return self.actions_of("Allow")
+
+    def actions_of(self, effect: str) -> frozenset[str]:
+        """Every action with a grant of this effect, on some resource."""
+        return frozenset().union(*(block.actions for (other, _, _), block in self.blocks.items() if other == effect))
+
+    def actions_at(self) -> dict[tuple[str, str], frozenset[str]]:
+        """(effect, resource pattern) -> the actions granted there under any conditions."""
+        found: dict[tuple[str, str], frozenset[str]] = {}
+        for (effect, resource, _), block in self.blocks.items():
+            found[(effect, resource)] = found.get((effect, resource), frozenset()) | block.actions
+        return found
 
     def count_from(self, policy_key: str) -> int:
         """How many grants (action and scope) have `policy_key` among their sources."""
@@ -103,6 +113,20 @@ class Permissions:
         ]
         return frozenset().union(*found)
 
+    def renamed(self, names: dict[str, str]) -> Permissions:
+        """The same grants with some resource patterns written another way (`names`: old -> new)."""
+        if not names:
+            return self
+        blocks: dict[Scope, Block] = {}
+        for (effect, resource, conditions), block in self.blocks.items():
+            scope = (effect, names.get(resource, resource), conditions)
+            merged = blocks.get(scope)
+            if merged is None:
+                blocks[scope] = block
+            else:
+                blocks[scope] = Block(merged.actions | block.actions, [*merged.pieces, *block.pieces])
+        return Permissions(blocks=blocks, unknown=self.unknown, unbounded_reason=self.unbounded_reason)
+
     def shape(self) -> dict[Scope, frozenset[str]]:
         """What the grants mean, without their sources: equal shapes allow the same requests."""
         return {scope: block.actions for scope, block in self.blocks.items() if block.actions}
@@ -114,6 +138,19 @@ class _Rule:
     source: Source
     actions: frozenset[str]
     unknown: frozenset[str]
+    named: frozenset[str]
+    """The actions written out by name, without a wildcard: granted as written, whatever the resource."""
+
+    def acting_on(self, resource: str) -> frozenset[str]:
+        """The statement's actions that can act on some resource the pattern names (see iamdb.actions_on).
+
+        Only what a wildcard or NotAction brings in is left out; actions named one by one and unknown ones are kept,
+        as the dataset may not know every resource an action accepts.
+        """
+        known = actions_on(resource)
+        if known is None:
+            return self.actions
+        return (self.actions & known) | self.named | (self.actions - all_actions())
 
 
 def effective_permissions(role: NormalizedRole) -> Permissions:
@@ -150,7 +187,8 @@ def _rules(policies: Iterable[NormalizedPolicy]) -> Iterator[_Rule]:
         for statement, origin in zip(policy.document.statements, origins, strict=True):
             actions, unknown = statement_actions(statement)
             source = Source(policy=policy, statement=", ".join(origin.labels), written=origin.written)
-            yield _Rule(statement=statement, source=source, actions=actions, unknown=unknown)
+            named = frozenset() if statement.not_actions else _named(statement.actions) & actions
+            yield _Rule(statement=statement, source=source, actions=actions, unknown=unknown, named=named)
 
 
 def statement_actions(statement: Statement) -> tuple[frozenset[str], frozenset[str]]:
@@ -160,6 +198,11 @@ def statement_actions(statement: Statement) -> tuple[frozenset[str], frozenset[s
         return all_actions() - excluded, unknown
     known, unknown = _expand_patterns(statement.actions)
     return known | unknown, unknown
+
+
+@cache
+def _named(patterns: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(pattern.casefold() for pattern in patterns if "*" not in pattern and "?" not in pattern)
 
 
 @cache
@@ -191,7 +234,7 @@ def _allowed(rules: list[_Rule]) -> dict[Scope, Block]:
             block = blocks.get(scope)
             if block is None:
                 block = blocks[scope] = Block(frozenset(), [])
-            block.add(rule.actions, rule.source)
+            block.add(rule.acting_on(resource), rule.source)
     return blocks
 
 
@@ -212,7 +255,7 @@ def _subtract_denies(blocks: dict[Scope, Block], denies: list[_Rule]) -> None:
             block = blocks.get(scope)
             if block is None:
                 block = blocks[scope] = Block(frozenset(), [])
-            block.add(rule.actions, rule.source)
+            block.add(rule.acting_on(resource), rule.source)
 
 
 def _within_boundary(blocks: dict[Scope, Block], boundary: list[_Rule]) -> dict[Scope, Block]:

@@ -76,6 +76,103 @@ def expand(pattern: str) -> frozenset[str]:
     return frozenset(action for action in actions if matcher(action))
 
 
+@cache
+def actions_on(resource: str) -> frozenset[str] | None:
+    """The known actions that can act on some resource the pattern `resource` names, by the dataset's resource
+    types and their ARN formats; None when the pattern may name anything (`*`, or not read as an ARN).
+
+    An action with no resource types acts only on `*`: `s3:ListAllMyBuckets` on a bucket ARN allows nothing.
+    Matched loosely (any text in a format's `${...}`, case ignored), so doubt keeps an action, never drops it.
+    """
+    fields = resource.split(":", 5)
+    if len(fields) < 6 or fields[0].casefold() != "arn" or _WILD.search(fields[1] + fields[2]):
+        return None
+    # Field by field: a real ARN has no `:` in its partition, service, region or account, so a `*` there
+    # does not reach into the resource part (`alarm:*` never names an `insight-rule/...`).
+    pattern = _OURS.sub(lambda found: _OURS_AS[found.group()], resource).casefold().split(":", 5)
+    found: set[str] = set()
+    formats = _formats()
+    lead = _lead(pattern[5])
+    for service, type_key, arn_format in [*formats.get(fields[2].casefold(), ()), *formats.get("*", ())]:
+        # Cheap first: the resource parts must agree up to a wildcard (`alarm:` vs `insight-rule/`).
+        theirs = _lead(arn_format[5])
+        if not (lead.startswith(theirs) or theirs.startswith(lead)):
+            continue
+        if all(_meet(ours, theirs) for ours, theirs in zip(pattern, arn_format, strict=True)):
+            found |= _actions_by_type(service).get(type_key, frozenset())
+    return frozenset(found)
+
+
+_WILD = re.compile(r"[*?]")
+# The dataset's variables stand for any text; our placeholders for an account ID and an env word (no delimiter).
+_PLACEHOLDERS = re.compile(r"\$\{[^}]*\}")
+_OURS = re.compile(r"\$\{Account\}|\$\{Env\}|\$\$")
+_OURS_AS = {"${Account}": "000000000000", "${Env}": "env", "$$": "$"}
+
+
+@cache
+def _formats() -> dict[str, list[tuple[str, str, tuple[str, ...]]]]:
+    """ARN service field (`*` where it is a variable) -> (service, resource type, ARN format fields with each
+    variable written `*`)."""
+    data = _data()
+    formats: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {}
+    for service in sorted(services()):
+        for type_key in data.resources.get_resource_types_for_service(service):
+            arn = data.resources.get_resource_type_details(service, type_key)["arn"]
+            arn_fields = arn.split(":", 5)
+            if len(arn_fields) < 6:
+                continue
+            entry = (service, type_key, tuple(_PLACEHOLDERS.sub("*", arn).casefold().split(":", 5)))
+            # A format whose service field is a variable (`${Vendor}` for AWS Backup recovery points) is under `*`.
+            formats.setdefault(entry[2][2] if "*" not in entry[2][2] else "*", []).append(entry)
+    return formats
+
+
+@cache
+def _actions_by_type(service: str) -> dict[str, frozenset[str]]:
+    """Resource type -> the actions of `service` that act on it."""
+    data = _data()
+    found: dict[str, set[str]] = {}
+    for name in data.actions.get_actions_for_service(service):
+        for resource_type in data.actions.get_action_details(service, name).get("resourceTypes", []):
+            found.setdefault(resource_type["name"], set()).add(f"{service}:{name.casefold()}")
+    return {key: frozenset(actions) for key, actions in found.items()}
+
+
+def _lead(pattern: str) -> str:
+    """The text before the first wildcard."""
+    found = _WILD.search(pattern)
+    return pattern if found is None else pattern[: found.start()]
+
+
+def _meet(first: str, second: str) -> bool:
+    """True if some text matches both patterns (`*` any run of characters, `?` one character)."""
+    end = (len(first), len(second))
+    seen: set[tuple[int, int]] = set()
+    todo = [(0, 0)]
+    while todo:
+        state = todo.pop()
+        if state == end:
+            return True
+        if state in seen:
+            continue
+        seen.add(state)
+        i, j = state
+        a = first[i] if i < len(first) else None
+        b = second[j] if j < len(second) else None
+        if a == "*":
+            todo.append((i + 1, j))
+            if b is not None:
+                todo.append((i, j + 1))
+        if b == "*":
+            todo.append((i, j + 1))
+            if a is not None:
+                todo.append((i + 1, j))
+        if a is not None and b is not None and a != "*" and b != "*" and (a == b or "?" in (a, b)):
+            todo.append((i + 1, j + 1))
+    return False
+
+
 def is_known(pattern: str) -> bool:
     """True if the pattern matches at least one action of the dataset."""
     return bool(expand(pattern))

@@ -187,7 +187,8 @@ def compare_accounts(
     """The comparison proper, on two normalized accounts."""
     sides = Sides(baseline=baseline, target=target)
     pairs = match_roles(baseline, target, config.roles, only)
-    findings = [finding for pair in pairs for finding in classify(pair, diff_pair(pair), sides)]
+    envs = (baseline.env, target.env)
+    findings = [finding for pair in pairs for finding in classify(pair, diff_pair(pair, envs), sides)]
     findings = apply_waivers(findings, waivers or [], target.name, now.date(), used if used is not None else set())
     findings.sort(key=_order)
     return AuditResult(

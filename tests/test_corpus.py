@@ -53,15 +53,29 @@ def _reworded(document: dict[str, Any], seed: int) -> dict[str, Any]:
 
 
 def _spelled_out(document: dict[str, Any]) -> dict[str, Any]:
-    """Every wildcard action replaced by the concrete actions it matches: equal in effect only."""
+    """Every wildcard action replaced by the concrete actions it matches that can act on the statement's resource
+    (one statement per resource): equal in effect only."""
     statements = document["Statement"] if isinstance(document["Statement"], list) else [document["Statement"]]
     out = []
     for written in statements:
-        statement = dict(written)
-        if "Action" in statement:
-            patterns = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
-            statement["Action"] = sorted({a for p in patterns for a in (iamdb.expand(p) or {p.casefold()})})
-        out.append(statement)
+        if "Action" not in written or "Resource" not in written:
+            out.append(dict(written))
+            continue
+        patterns = written["Action"] if isinstance(written["Action"], list) else [written["Action"]]
+        resources = written["Resource"] if isinstance(written["Resource"], list) else [written["Resource"]]
+        for resource in resources:
+            acting = iamdb.actions_on(resource)
+            actions = set()
+            for pattern in patterns:
+                matched = iamdb.expand(pattern)
+                if not matched:  # unknown to the dataset: kept as written
+                    actions.add(pattern.casefold())
+                elif "*" in pattern or "?" in pattern:
+                    actions |= matched if acting is None else matched & acting
+                else:
+                    actions |= matched
+            if actions:
+                out.append({**written, "Action": sorted(actions), "Resource": resource})
     return {"Version": document.get("Version", "2012-10-17"), "Statement": out}
 
 

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from auditor import iamdb
 from auditor.findings import FindingKind, Severity
+from auditor.findings.severity import grant_severity
 from auditor.model import ManagedPolicyRecord
 from tests.test_findings import DEV, PROD, allow, findings, only, role
 
@@ -259,7 +260,10 @@ def test_every_action_on_many_resources_compares_by_scope_naming_only_the_change
     wide = {"Statement": [{"Effect": "Allow", "Action": "*", "Resource": prod}]}
     moved = {"Statement": [{"Effect": "Allow", "Action": "*", "Resource": dev}]}
     finding = only(role("prod", PROD, {"Everything": wide}), role("dev", DEV, {"Everything": moved}))
-    assert finding.kind == FindingKind.RESOURCE_DRIFT and len(finding.actions) == len(iamdb.all_actions())
+    # `*` on an object ARN grants what can act on objects (and buckets: the dataset's bucket format is `*`).
+    acting = iamdb.actions_on("arn:aws:s3:::bucket-prod-299/*")
+    assert acting is not None and 100 < len(acting) < len(iamdb.all_actions())
+    assert finding.kind == FindingKind.RESOURCE_DRIFT and len(finding.actions) == len(acting)
     assert any("bucket-prod-299" in line for line in finding.details)
     assert any("other-dev" in line for line in finding.details)
 
@@ -401,3 +405,91 @@ def test_a_like_condition_value_already_accepted_by_the_others_pattern_is_no_dri
         return _statements(_grant("s3:GetObject", "*", Condition={"StringLike": {"aws:userid": list(values)}}))
 
     assert _drift(like("AIDA*"), like("AIDA*", "AIDAEXAMPLE")) == []
+
+
+def test_an_action_granted_on_a_new_resource_is_resource_drift_not_an_extra_action():
+    prod = _statements(_grant("ec2:CreateTags", "arn:aws:ec2:*:*:snapshot/*"))
+    dev = _statements(_grant("ec2:CreateTags", ["arn:aws:ec2:*:*:snapshot/*", "arn:aws:ec2:*:*:image/*"]))
+    finding = only(role("prod", PROD, {"P": prod}), role("dev", DEV, {"P": dev}))
+    assert (finding.kind, finding.actions) == (FindingKind.RESOURCE_DRIFT, ["ec2:CreateTags"])
+    assert finding.details == [
+        "prod: no grant of these actions beyond those both have",
+        "dev: Resource arn:aws:ec2:*:*:image/*",
+    ]
+
+
+def test_an_action_that_loses_one_of_its_resources_is_high_resource_drift():
+    prod = _statements(_grant("s3:GetObject", ["arn:aws:s3:::a-prod/*", "arn:aws:s3:::b-prod/*"]))
+    dev = _statements(_grant("s3:GetObject", "arn:aws:s3:::a-dev/*"))
+    assert _drift(prod, dev) == [(FindingKind.RESOURCE_DRIFT, Severity.HIGH)]
+
+
+def test_an_action_granted_under_a_second_condition_is_loosened_condition_drift():
+    tag = {"StringEquals": {"aws:ResourceTag/team": "blue"}}
+    prod = _statements(_grant("ec2:StopInstances", "*", Condition=tag))
+    dev = _statements(
+        _grant("ec2:StopInstances", "*", Condition=tag),
+        _grant("ec2:StopInstances", "*", Condition={"Bool": {"aws:MultiFactorAuthPresent": "true"}}),
+    )
+    finding = only(role("prod", PROD, {"P": prod}), role("dev", DEV, {"P": dev}))
+    assert finding.kind == FindingKind.CONDITION_DRIFT and "may differ" not in finding.message
+    assert finding.severity == grant_severity(["ec2:StopInstances"])
+
+
+def test_a_policy_only_the_target_has_stays_one_finding_though_some_of_its_actions_are_granted_elsewhere():
+    extra_policy = _statements(_grant(["s3:GetObject", "s3:PutObject"], "arn:aws:s3:::other-dev/*"))
+    found = findings(
+        role("prod", PROD, {"P": _statements(_grant("s3:GetObject", "arn:aws:s3:::data-prod/*"))}),
+        role("dev", DEV, {"P": _statements(_grant("s3:GetObject", "arn:aws:s3:::data-dev/*")), "Q": extra_policy}),
+    )
+    assert [(f.kind, f.actions) for f in found] == [
+        (FindingKind.POLICY_EXTRA, ["s3:GetObject", "s3:PutObject"])
+    ]
+
+
+AWS_OWNED = {
+    "an API stage named like the baseline's environment": "arn:aws:execute-api:*:*:*/prod/*/put-log-data",
+    "a path segment named like the target's environment": "arn:aws:s3:::*/dzd_*/*/dev/sys/athena/*",
+    "a bucket name holding the baseline's environment": "arn:aws:s3:::jumpstart-cache-prod-us-east-1/*",
+}
+
+
+@pytest.mark.parametrize("resource", AWS_OWNED.values(), ids=AWS_OWNED.keys())
+def test_a_resource_written_the_same_on_both_sides_is_the_same_resource(resource: str):
+    same = _statements(_grant("s3:GetObject", resource))
+    assert _drift(same, copy.deepcopy(same)) == []
+
+
+def test_a_target_that_names_the_baselines_resource_beside_its_own_still_reaches_it():
+    prod = _statements(_grant("sqs:SendMessage", f"arn:aws:sqs:*:{PROD}:orders-prod"))
+    dev = _statements(
+        _grant("sqs:SendMessage", f"arn:aws:sqs:*:{DEV}:orders-dev"),
+        _grant("sqs:SendMessage", f"arn:aws:sqs:*:{DEV}:orders-prod"),
+    )
+    finding = only(role("prod", PROD, {"P": prod}), role("dev", DEV, {"P": dev}))
+    assert finding.kind == FindingKind.RESOURCE_DRIFT
+    assert f"dev: Resource arn:aws:sqs:*:{DEV}:orders-prod" in finding.details
+
+
+def test_a_widened_wildcard_gains_only_the_actions_that_can_act_on_its_resources():
+    # `cloudwatch:Disable*` also names DisableInsightRules, which acts on insight rules, not on alarms.
+    alarms = "arn:aws:cloudwatch:*:*:alarm:*"
+    prod = _statements(_grant("cloudwatch:DisableAlarmActions", alarms))
+    assert _drift(prod, _statements(_grant("cloudwatch:Disable*", alarms))) == []
+    on_anything = _statements(_grant("cloudwatch:Disable*", "*"))
+    found = findings(role("prod", PROD, {"P": prod}), role("dev", DEV, {"P": on_anything}))
+    assert (FindingKind.PERMISSIONS_EXTRA, ["cloudwatch:DisableInsightRules"]) in [(f.kind, f.actions) for f in found]
+
+
+def test_a_wildcard_grants_nothing_on_a_resource_none_of_its_actions_can_act_on():
+    # `s3:*Object` names object actions; a bucket ARN names no object.
+    prod = _statements(_grant("s3:*Object", "arn:aws:s3:::data-prod"))
+    found = findings(role("prod", PROD, {"P": prod}), role("dev", DEV, {}))
+    assert [f.kind for f in found] == [FindingKind.RESTRUCTURED]
+
+
+def test_an_action_named_one_by_one_is_granted_as_written_whatever_its_resource():
+    # The dataset may not know every resource an action accepts: doubt keeps a named action.
+    prod = _statements(_grant("fsx:DescribeVolumes", "arn:aws:fsx:*:*:volume/*/*"))
+    finding = only(role("prod", PROD, {"P": prod}), role("dev", DEV, {}))
+    assert (finding.kind, finding.actions) == (FindingKind.POLICY_MISSING, ["fsx:DescribeVolumes"])

@@ -42,14 +42,19 @@ def permission_findings(base: NormalizedRole, target: NormalizedRole, diff: Role
     if delta is None:
         return []
     unreadable = unknown_policies(base, target)
+    # A grant on one side is drift unless a grant of the other side already allows every request it does
+    # (prod `orders-*` against dev's `orders-*` and `orders-jobs`).
     missing = _without(delta.missing, unreadable)
     extra = _without(delta.extra, unreadable)
     # _scoped takes the grants it pairs (same action, other resources or conditions) out of missing and extra.
-    scoped = [change for change in _scoped(missing, extra) if not _same_requests(change, delta)]
+    scoped = _scoped(missing, extra, delta, None)
     # What is left on one side only is drift unless a grant of the other side already allows every request
     # it does (prod `orders-*` against dev's `orders-*` and `orders-jobs`).
     missing = _uncovered(missing, delta.target)
     extra = _uncovered(extra, delta.baseline)
+    # A grant left on one side of an action the other side also grants elsewhere widens or narrows its scope.
+    whole = _whole_policy_grants(target, missing, delta.baseline) | _whole_policy_grants(base, extra, delta.target)
+    scoped = [change for change in scoped + _scoped(missing, extra, delta, whole) if not _same_requests(change, delta)]
     found = [_scope_finding(base, target, change, sides) for change in scoped]
     found += list(_one_sided(base, target, "baseline", missing, delta, sides))
     found += list(_one_sided(base, target, "target", extra, delta, sides))
@@ -92,18 +97,49 @@ def _without(grants: Grants, unreadable: set[str]) -> Grants:
     return {g: s for g, s in grants.items() if not all(source.policy.key in unreadable for source in s)}
 
 
-def _scoped(missing: Grants, extra: Grants) -> list[_Scoped]:
+def _whole_policy_grants(other: NormalizedRole, grants: Grants, mine: Permissions) -> set[Grant]:
+    """The one-sided grants of policies the other role lacks and whose every grant is one-sided: they stay
+    together as one missing or extra policy, even where the other role grants some of their actions elsewhere."""
+    by_policy: dict[str, list[Grant]] = defaultdict(list)
+    for grant, sources in grants.items():
+        by_policy[sources[0].policy.key].append(grant)
+    whole: set[Grant] = set()
+    for key, found in by_policy.items():
+        policy = grants[found[0]][0].policy
+        if _absent(policy, other) and len(found) == mine.count_from(key):
+            whole.update(found)
+    return whole
+
+
+def _scoped(missing: Grants, extra: Grants, delta: PermissionDelta, whole: set[Grant] | None) -> list[_Scoped]:
+    """Group the grants of actions that both sides grant with the same effect, on other resources or under
+    other conditions: such actions are not gained or lost. With `whole` None, only actions with grants on
+    each side are paired; else actions with grants on one side, except those of `whole` policies."""
     lost: dict[tuple[str, str], Grants] = defaultdict(dict)
     gained: dict[tuple[str, str], Grants] = defaultdict(dict)
     for grant, sources in missing.items():
         lost[(grant.effect, grant.action)][grant] = sources
     for grant, sources in extra.items():
         gained[(grant.effect, grant.action)][grant] = sources
+    granted = {
+        effect: delta.baseline.actions_of(effect) & delta.target.actions_of(effect)
+        if whole is not None
+        else frozenset()
+        for effect in ("Allow", "Deny")
+    }
+    base_at, target_at = delta.baseline.actions_at(), delta.target.actions_at()
     groups: dict[tuple[object, ...], tuple[list[str], Grants, Grants]] = {}
-    for key in sorted(lost.keys() & gained.keys()):
-        before, after = lost[key], gained[key]
-        resources_differ = {g.resource for g in before} != {g.resource for g in after}
-        kind = FindingKind.RESOURCE_DRIFT if resources_differ else FindingKind.CONDITION_DRIFT
+    for key in sorted(lost.keys() | gained.keys()):
+        before, after = lost.get(key, {}), gained.get(key, {})
+        if (whole is None) != bool(before and after):
+            continue
+        if whole is not None and (key[1] not in granted[key[0]] or not whole.isdisjoint(before or after)):
+            continue
+        # Condition drift when every such grant names a resource the other side grants the action on too.
+        same_resources = all(key[1] in target_at.get((g.effect, g.resource), ()) for g in before) and all(
+            key[1] in base_at.get((g.effect, g.resource), ()) for g in after
+        )
+        kind = FindingKind.CONDITION_DRIFT if same_resources else FindingKind.RESOURCE_DRIFT
         signature = (kind, key[0], _scopes(before), _scopes(after), _policy_keys(before), _policy_keys(after))
         actions, old, new = groups.setdefault(signature, ([], {}, {}))
         actions.append(key[1])
@@ -128,9 +164,9 @@ def _policy_keys(grants: Grants) -> frozenset[str]:
 
 
 def _scope_finding(base: NormalizedRole, target: NormalizedRole, change: _Scoped, sides: Sides) -> Finding:
-    old_policy = next(iter(change.before.values()))[0].policy
-    new_policy = next(iter(change.after.values()))[0].policy
-    where = f"{new_policy.type} policy {new_policy.name} on {target.name}"
+    # The policy whose grants changed, on the target side where it has one: the fix makes it the baseline's.
+    policy = next(iter((change.after or change.before).values()))[0].policy
+    where = f"{policy.type} policy {policy.name} on {target.name}"
     noun = "resources" if change.kind == FindingKind.RESOURCE_DRIFT else "conditions"
     undecided = change.kind == FindingKind.CONDITION_DRIFT and _condition_change(change) == Change.CHANGED
     # Neither side's conditions clearly contain the other's: say so, at the severity of the wider direction.
@@ -142,14 +178,14 @@ def _scope_finding(base: NormalizedRole, target: NormalizedRole, change: _Scoped
         actions=change.actions,
         baseline_role=base.name,
         target_role=target.name,
-        policy=policy_ref(new_policy),
+        policy=policy_ref(policy),
         title=f"{change.effect} on {plural(len(change.actions), 'action')} has different {noun} in {where}",
         message=f"{sides.baseline.name} and {sides.target.name} both {change.effect.lower()} "
         f"{plural(len(change.actions), 'action')} in {where}, with different {noun}.{verdict}",
         details=_scope_lines(change, sides),
         written_as=_written([*change.before.values(), *change.after.values()], change.actions),
         grants=_groups("baseline", change.before, sides) + _groups("target", change.after, sides),
-        **_fix(target, old_policy if old_policy.key == new_policy.key else None, new_policy, sides),
+        **_fix(target, _counterpart(policy, base), _counterpart(policy, target), sides),
     )
 
 
@@ -174,6 +210,11 @@ def _scope_severity(change: _Scoped) -> Severity:
 
 
 def _condition_change(change: _Scoped) -> Change:
+    # One side only adds a grant to those both have: for an Allow, the target gains (or loses) requests.
+    if not change.before:
+        return Change.LOOSENED
+    if not change.after:
+        return Change.TIGHTENED
     return compare_conditions(
         {c for g in change.before for c in g.conditions}, {c for g in change.after for c in g.conditions}
     )
@@ -183,6 +224,8 @@ def _scope_lines(change: _Scoped, sides: Sides) -> list[str]:
     lines = []
     for side, grants in (("baseline", change.before), ("target", change.after)):
         context = sides.context(side)
+        if not grants:
+            lines.append(f"{sides.name(side)}: no grant of these actions beyond those both have")
         for resource, conditions in sorted({(g.resource, g.conditions) for g in grants}, key=str):
             text = f"Resource {resource}" if change.kind == FindingKind.RESOURCE_DRIFT else _condition_text(conditions)
             lines.append(f"{sides.name(side)}: {context.from_placeholders(text)}")

@@ -21,6 +21,14 @@ _LITERAL_KEYS = frozenset({"Version", "Id", "Sid", "Effect", "Action", "NotActio
 _PLACEHOLDER = re.compile(r"\$\$|\$\{Account\}|\$\{Env\}")
 
 
+def spelled(text: str, env: str) -> str:
+    """`text` with `${Env}` written out as `env`, all else as it is: how an account's name reads letter for letter
+    (up to its account ID), so names of two accounts can be compared as written."""
+    if ENV not in text:
+        return text
+    return _PLACEHOLDER.sub(lambda found: escape_literal(env) if found.group() == ENV else found.group(), text)
+
+
 def escape_literal(text: str) -> str:
     """`$` doubled, so a value that already reads `${Env}` can never pass for a placeholder (`$${Env}` is not one)."""
     return text.replace("$", "$$")
