@@ -77,6 +77,11 @@ def test_env_token_only_matches_whole_segments():
     assert DEV.to_placeholders("arn:aws:s3:::devops") == "arn:aws:s3:::devops"
 
 
+def test_a_wildcard_ends_an_env_segment():
+    table = "arn:aws:dynamodb:*:222222222222:table/orders-dev*"
+    assert DEV.to_placeholders(table) == "arn:aws:dynamodb:*:${Account}:table/orders-${Env}*"
+
+
 def test_different_resources_stay_different():
     a = {"Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::a/*"}]}
     b = {"Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"}]}

@@ -13,7 +13,8 @@ from auditor.model.documents import MAX_DEPTH
 
 ACCOUNT = "${Account}"
 ENV = "${Env}"
-SEGMENT_DELIMITERS = "-_/.:"
+# A wildcard ends a segment too: `orders-prod*` is prod's `orders-prod...`, as `orders-dev*` is dev's.
+SEGMENT_DELIMITERS = "-_/.:*?"
 # Keys whose values are not account- or environment-specific data.
 _LITERAL_KEYS = frozenset({"Version", "Id", "Sid", "Effect", "Action", "NotAction"})
 
