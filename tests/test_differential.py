@@ -172,6 +172,14 @@ TESTS = {
         {"StringLikeIfExists": {"aws:PrincipalTag/team": ["green", "blue"]}},
         ("blue", "red", None),
     ),
+    "owner present": ConditionTest(
+        "aws:PrincipalTag/owner",
+        {"Null": {"aws:PrincipalTag/owner": "false"}},
+        {"Null": {"aws:PrincipalTag/owner": "false"}, "StringEquals": {"aws:PrincipalTag/owner": "alice"}},
+        {"Null": {"aws:PrincipalTag/owner": ["false", "true"]}},
+        {"Null": {"aws:PrincipalTag/owner": ["false"]}},
+        ("alice", "bob", None),
+    ),
     "region": ConditionTest(
         "aws:RequestedRegion",
         {"StringLike": {"aws:RequestedRegion": "us-*"}},
