@@ -54,9 +54,13 @@ def document_json(document: dict[str, Any]) -> str:
     return printable_lines(json.dumps(document, indent=2, ensure_ascii=False))
 
 
+# libyaml's dumper where PyYAML was built with it: the same YAML, several times faster than the pure-Python one.
+_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
 def document_yaml(document: Any) -> str:
     """A document as CloudFormation YAML, keys in the order they were written, non-ASCII escaped."""
-    return yaml.safe_dump(document, sort_keys=False, default_flow_style=False, allow_unicode=False).rstrip()
+    return yaml.dump(document, Dumper=_DUMPER, sort_keys=False, default_flow_style=False, allow_unicode=False).rstrip()
 
 
 def inline_put(role: str, policy: str, document: dict[str, Any]) -> Remediation:
