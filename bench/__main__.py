@@ -87,6 +87,8 @@ def mamip() -> None:
         f"{row['exact_action_sets']} | {row['exact_grant_action_sets']} |"
     )
     print(f"\nUnchanged pairs flagged: {', '.join(row['false_positive_pairs']) or 'none'}.")  # type: ignore[arg-type]
+    print(f"Changed pairs not flagged: {', '.join(row['unflagged_changed_pairs']) or 'none'}.")  # type: ignore[arg-type]
+    print(f"Inexact action sets: {', '.join(row['inexact_sample']) or 'none'}.")  # type: ignore[arg-type]
 
 
 def live(sizes: list[int], harvest_up_to: int) -> None:

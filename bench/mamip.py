@@ -80,6 +80,7 @@ def main(corpus: Path = CORPUS) -> dict[str, object]:
         "recall": f"{sum(p['pair'] in flagged for p in changed)}/{len(changed)}",
         "false_positives": f"{sum(p['pair'] in flagged for p in unchanged)}/{len(unchanged)}",
         "false_positive_pairs": sorted(p["pair"] for p in unchanged if p["pair"] in flagged)[:20],
+        "unflagged_changed_pairs": sorted(p["pair"] for p in changed if p["pair"] not in flagged)[:20],
         "exact_action_sets": f"{exact}/{len(action_changes)}",
         "exact_grant_action_sets": f"{grant_exact}/{len(action_changes)}",
         "inexact_sample": inexact[:20],
