@@ -82,7 +82,8 @@ def actions_on(resource: str) -> frozenset[str] | None:
     types and their ARN formats; None when the pattern may name anything (`*`, or not read as an ARN).
 
     An action with no resource types acts only on `*`: `s3:ListAllMyBuckets` on a bucket ARN allows nothing.
-    Matched loosely (any text in a format's `${...}`, case ignored), so doubt keeps an action, never drops it.
+    Matched loosely (any text in a format's `${...}`, case ignored): where a pattern might name a resource of a
+    type, the type's actions are kept.
     """
     fields = resource.split(":", 5)
     if len(fields) < 6 or fields[0].casefold() != "arn" or _WILD.search(fields[1] + fields[2]):

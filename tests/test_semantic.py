@@ -442,9 +442,7 @@ def test_a_policy_only_the_target_has_stays_one_finding_though_some_of_its_actio
         role("prod", PROD, {"P": _statements(_grant("s3:GetObject", "arn:aws:s3:::data-prod/*"))}),
         role("dev", DEV, {"P": _statements(_grant("s3:GetObject", "arn:aws:s3:::data-dev/*")), "Q": extra_policy}),
     )
-    assert [(f.kind, f.actions) for f in found] == [
-        (FindingKind.POLICY_EXTRA, ["s3:GetObject", "s3:PutObject"])
-    ]
+    assert [(f.kind, f.actions) for f in found] == [(FindingKind.POLICY_EXTRA, ["s3:GetObject", "s3:PutObject"])]
 
 
 AWS_OWNED = {

@@ -1,8 +1,9 @@
 """Effective-permission differences of a role pair -> findings, each naming where its grants come from.
 
-Grants are (effect, action, resource, conditions) after wildcard expansion; the same action on both
-sides with other resources or conditions is resource or condition drift, grants on one side only are
-missing or extra, and policies that differ without changing any grant are "restructured".
+Grants are (effect, action, resource, conditions) after wildcard expansion. A grant the other side
+covers is no drift; an action both sides grant, on other resources or under other conditions, is resource
+or condition drift; an action only one side grants is missing or extra; and policies that differ without
+changing any grant are "restructured".
 """
 
 from __future__ import annotations
@@ -42,8 +43,6 @@ def permission_findings(base: NormalizedRole, target: NormalizedRole, diff: Role
     if delta is None:
         return []
     unreadable = unknown_policies(base, target)
-    # A grant on one side is drift unless a grant of the other side already allows every request it does
-    # (prod `orders-*` against dev's `orders-*` and `orders-jobs`).
     missing = _without(delta.missing, unreadable)
     extra = _without(delta.extra, unreadable)
     # _scoped takes the grants it pairs (same action, other resources or conditions) out of missing and extra.
