@@ -173,10 +173,20 @@ def effective_permissions(role: NormalizedRole) -> Permissions:
 
 def policy_grants(policy: NormalizedPolicy) -> dict[Scope, frozenset[str]]:
     """What one policy allows on its own (after its own Denies): to tell rewording from change."""
+    return _policy_permissions(policy).shape()
+
+
+def allows_no_more(narrow: NormalizedPolicy, wide: NormalizedPolicy) -> bool:
+    """True if every request `narrow` allows on its own, `wide` allows too (a boundary tightened, or the same)."""
+    outer = _policy_permissions(wide)
+    return all(actions <= outer.actions_covering(scope) for scope, actions in policy_grants(narrow).items())
+
+
+def _policy_permissions(policy: NormalizedPolicy) -> Permissions:
     rules = list(_rules([policy]))
     blocks = _allowed(rules)
     _subtract_denies(blocks, [rule for rule in rules if rule.statement.effect == "Deny"])
-    return Permissions(blocks=blocks).shape()
+    return Permissions(blocks=blocks)
 
 
 def _rules(policies: Iterable[NormalizedPolicy]) -> Iterator[_Rule]:

@@ -217,16 +217,28 @@ def test_removed_boundary_that_capped_grants_is_high():
 
 @pytest.mark.parametrize(
     ("prod_boundary", "dev_boundary", "severity"),
-    [(True, False, Severity.LOW), (False, True, Severity.INFO)],
-    ids=["removed: the cap on future grants is gone", "added: caps only future grants"],
+    [
+        ("s3:*", None, Severity.LOW),
+        (None, "s3:*", Severity.INFO),
+        ("s3:*", "s3:Get*", Severity.INFO),
+        ("s3:Get*", "s3:*", Severity.LOW),
+    ],
+    ids=[
+        "removed: the cap on future grants is gone",
+        "added: caps only future grants",
+        "tightened: caps future grants more tightly",
+        "loosened: the cap on future grants moved",
+    ],
 )
 def test_a_boundary_without_effect_on_current_grants_is_a_guardrail_finding(prod_boundary, dev_boundary, severity):
-    def boundary(account: str) -> ManagedPolicyRecord:
-        return ManagedPolicyRecord(name="b", arn=f"arn:aws:iam::{account}:policy/b", document=allow("s3:*"))
+    def boundary(account: str, actions: str | None) -> ManagedPolicyRecord | None:
+        if actions is None:
+            return None
+        return ManagedPolicyRecord(name="b", arn=f"arn:aws:iam::{account}:policy/b", document=allow(actions))
 
     inline = {"P": allow("s3:GetObject")}
-    prod = role("prod", PROD, inline, permissions_boundary=boundary(PROD) if prod_boundary else None)
-    dev = role("dev", DEV, inline, permissions_boundary=boundary(DEV) if dev_boundary else None)
+    prod = role("prod", PROD, inline, permissions_boundary=boundary(PROD, prod_boundary))
+    dev = role("dev", DEV, inline, permissions_boundary=boundary(DEV, dev_boundary))
     finding = only(prod, dev)
     assert (finding.kind, finding.severity) == (FindingKind.BOUNDARY_DRIFT, severity)
     assert "Current grants are unchanged" in finding.message

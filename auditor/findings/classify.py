@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 
 from auditor.diff import PolicyChange, RoleDiff
-from auditor.effective import effective_permissions, policy_grants
+from auditor.effective import allows_no_more, effective_permissions, policy_grants
 from auditor.findings import remediation
 from auditor.findings.model import Finding, FindingKind, Severity
 from auditor.findings.permissions import extra_policy_fix, missing_policy_fix, permission_findings, restructured
@@ -169,9 +169,14 @@ def _boundary_drift(
         message = f"{target.name} has the permissions boundary {new.arn}; {base.name} has none."
         message += f"{note} the boundary caps only future grants." if unchanged else ""
     else:
-        severity = Severity.LOW if unchanged else Severity.MEDIUM
-        message = f"The permissions boundary of {target.name} ({new.arn if new else ''}) differs from {base.name}'s."
-        message += f"{note} the cap on future grants differs." if unchanged else ""
+        assert old is not None and new is not None
+        # Tighter and without effect today: it only caps future grants harder. Looser or other: the cap moved.
+        tighter = unchanged and old.document is not None and new.document is not None and allows_no_more(new, old)
+        severity = Severity.INFO if tighter else Severity.LOW if unchanged else Severity.MEDIUM
+        message = f"The permissions boundary of {target.name} ({new.arn}) differs from {base.name}'s."
+        if unchanged:
+            later = "it caps future grants more tightly" if tighter else "the cap on future grants differs"
+            message += f"{note} {later}."
     policy = new or old
     assert policy is not None
     return make_finding(
