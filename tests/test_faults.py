@@ -91,12 +91,20 @@ def test_a_response_unparsable_once_is_retried_to_the_same_result(live, aws, mon
     assert json.loads((tmp_path / "out" / "report.json").read_text())["findings"] == expected
 
 
+# `python -m auditor` with Python's Ctrl-C handler in place: a shell without job control starts background
+# jobs with SIGINT ignored, and Python then leaves it ignored; a terminal's Ctrl-C finds the handler.
+_WITH_CTRL_C = (
+    "import runpy, signal; signal.signal(signal.SIGINT, signal.default_int_handler); "
+    "runpy.run_module('auditor', run_name='__main__', alter_sys=True)"
+)
+
+
 def test_ctrl_c_while_a_target_read_hangs_stops_at_once_and_writes_nothing(live, aws, tmp_path):
     # The baseline is read first; the target's listing then hangs until the proxy stops.
     with fault_proxy(aws, lambda action, count, body: HANG if action == GAAD and count >= 1 else None) as proxy:
         environment = os.environ | {"AWS_ENDPOINT_URL": proxy.url}
         child = subprocess.Popen(
-            [sys.executable, "-m", "auditor", "compare", "prod", "dev", "-c", str(live), "-o", str(tmp_path / "out")],
+            [sys.executable, "-c", _WITH_CTRL_C, "compare", "prod", "dev", "-c", str(live), "-o", str(tmp_path / "o")],
             cwd=tmp_path,
             env=environment,
             stdout=subprocess.PIPE,
@@ -114,4 +122,4 @@ def test_ctrl_c_while_a_target_read_hangs_stops_at_once_and_writes_nothing(live,
         assert time.monotonic() - stopped < 5
     assert child.returncode == 130, err
     assert "interrupted; nothing was written" in err and "Traceback" not in err
-    assert not (tmp_path / "out").exists()
+    assert not (tmp_path / "o").exists()
