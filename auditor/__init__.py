@@ -4,12 +4,15 @@ The library is usable without the CLI: `compare(load_config(path), "prod", "dev"
 `AuditResult` (`compare_many` and `compare_organization` an `AuditRun`); `auditor.report` renders them.
 """
 
+from importlib.metadata import version
+
 from auditor.config import Config, load_config
 from auditor.errors import AuditorError
 from auditor.findings import AuditResult, AuditRun, Finding, FindingKind, Severity
 from auditor.pipeline import RunOptions, compare, compare_many, compare_organization
 
-__version__ = "0.1.0"
+# The version lives in pyproject.toml alone; the installed distribution says which one this is.
+__version__ = version("iam-drift-auditor")
 
 __all__ = [
     "AuditResult",

@@ -132,8 +132,10 @@ def compare_command(
             baseline, targets = _baseline_and_targets(accounts, config.baseline)
             run = compare_many(config, baseline, targets, now=now, options=options)
     threshold = Severity(fail_on)
-    options = RenderOptions(config.report.markdown_limit_kb * 1024, threshold, _location(config_path, config, baseline))
-    rendered = render(run, _formats(formats), options)
+    render_options = RenderOptions(
+        config.report.markdown_limit_kb * 1024, threshold, _location(config_path, config, baseline)
+    )
+    rendered = render(run, _formats(formats), render_options)
     names = "-".join(safe_name(target) for target in targets)
     directory = out_dir or Path("reports") / f"{now:%Y-%m-%d}-{safe_name(baseline)}-vs-{names}"
     paths = write_reports(rendered, directory)
@@ -363,7 +365,7 @@ def _setup_logging(verbose: int) -> None:
         root.setLevel(logging.DEBUG)
 
 
-def _exit_code(runs: list[AuditRun], failing: list[object]) -> int:
+def _exit_code(runs: list[AuditRun], failing: Sequence[object]) -> int:
     unread = [account for run in runs for account in run.unreadable]
     for account in unread:
         _say(f"auditor: cannot read account: {account.reason}", err=True)

@@ -262,10 +262,10 @@ def _subtract_denies(blocks: dict[Scope, Block], denies: list[_Rule]) -> None:
             continue
         for resource in resources:
             scope = ("Deny", resource, rule.statement.conditions)
-            block = blocks.get(scope)
-            if block is None:
-                block = blocks[scope] = Block(frozenset(), [])
-            block.add(rule.acting_on(resource), rule.source)
+            denied = blocks.get(scope)
+            if denied is None:
+                denied = blocks[scope] = Block(frozenset(), [])
+            denied.add(rule.acting_on(resource), rule.source)
 
 
 def _within_boundary(blocks: dict[Scope, Block], boundary: list[_Rule]) -> dict[Scope, Block]:

@@ -24,6 +24,19 @@ def test_ruff_reports_nothing():
     assert run.returncode == 0, run.stdout + run.stderr
 
 
+def test_ruff_format_is_applied():
+    run = subprocess.run(
+        [_tool("ruff"), "format", "--check", "."], cwd=REPO, capture_output=True, text=True, check=False
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+
+
+def test_mypy_strict_reports_nothing():
+    # Settings in pyproject.toml ([tool.mypy] strict = true); boto3-stubs types the AWS clients.
+    run = subprocess.run([_tool("mypy"), "auditor"], cwd=REPO, capture_output=True, text=True, check=False)
+    assert run.returncode == 0, run.stdout + run.stderr
+
+
 def test_import_contracts_hold():
     run = subprocess.run([_tool("lint-imports")], cwd=REPO, capture_output=True, text=True, check=False)
     assert run.returncode == 0, run.stdout + run.stderr

@@ -74,3 +74,12 @@ def test_demo_runs_from_a_regular_install(wheel: Path, tmp_path: Path):
     assert located.stdout.startswith(site)
     reports = list((work / "reports").glob("*/report.html"))
     assert len(reports) == 1 and "<html" in reports[0].read_text()
+
+
+def test_the_version_has_one_source():
+    import tomllib
+
+    import auditor
+
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    assert auditor.__version__ == project["version"]

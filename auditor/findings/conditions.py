@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from enum import StrEnum
 
@@ -112,7 +112,7 @@ def _date(text: str) -> float:
 
 
 # Operator -> (how to read a value, whether the value is an upper bound on what passes).
-_BOUNDS = {
+_BOUNDS: dict[str, tuple[Callable[[str], float], bool]] = {
     "NumericLessThan": (float, True),
     "NumericLessThanEquals": (float, True),
     "NumericGreaterThan": (float, False),

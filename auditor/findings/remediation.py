@@ -292,7 +292,7 @@ def action_count(document: dict[str, Any]) -> int | None:
     items = statements if isinstance(statements, list) else [statements]
     if not items or not all(isinstance(s, dict) and isinstance(s.get("Action"), list) for s in items):
         return None
-    return sum(len(s["Action"]) for s in items)
+    return sum(len(s["Action"]) for s in items if isinstance(s, dict))
 
 
 def _inline_verify(role: str, policy: str, document: dict[str, Any]) -> list[str]:

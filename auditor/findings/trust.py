@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from typing import Any
 
 from auditor.findings import remediation
 from auditor.findings.conditions import Change, compare_conditions
 from auditor.findings.model import Finding, FindingKind, PolicyRef, Severity
 from auditor.findings.sides import Sides, make_finding
 from auditor.model.normalized import NormalizedPolicy, NormalizedRole
+from auditor.model.policy import Condition
 from auditor.normalize.placeholders import ACCOUNT
 
 # IAM shows a principal's unique ID in place of its ARN once the principal has been deleted.
@@ -23,7 +25,7 @@ def trust_findings(base: NormalizedRole, target: NormalizedRole, sides: Sides) -
     old, new = _principals(base.trust), _principals(target.trust)
     added, removed = sorted(new.keys() - old.keys()), sorted(old.keys() - new.keys())
     expected = sides.for_target(base.trust.raw) if base.trust and base.trust.raw else None
-    common = {
+    common: dict[str, Any] = {
         "baseline_role": base.name,
         "target_role": target.name,
         "policy": TRUST,
@@ -79,9 +81,9 @@ def deleted_principals(target: NormalizedRole, sides: Sides) -> Finding | None:
     )
 
 
-def _principals(policy: NormalizedPolicy | None) -> dict[str, frozenset[object]]:
+def _principals(policy: NormalizedPolicy | None) -> dict[str, frozenset[Condition]]:
     """`AWS:arn...` -> the conditions it is trusted under (Allow statements; Deny principals prefixed)."""
-    found: dict[str, set[object]] = {}
+    found: dict[str, set[Condition]] = {}
     if policy is None or policy.document is None:
         return {}
     for statement in policy.document.statements:

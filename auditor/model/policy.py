@@ -10,11 +10,11 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 # Plain frozen dataclasses, not pydantic: hundreds of thousands are built and hashed per run, always from
-# input that normalization has already checked, so validation would only cost time.
-_canonical = dataclass(frozen=True, slots=True)
+# input that normalization has already checked, so validation would only cost time. (Each decorator is
+# written out: type checkers do not follow a dataclass decorator stored in a variable.)
 
 
-@_canonical
+@dataclass(frozen=True, slots=True)
 class Principal:
     """One principal entry: `AWS`, `Service`, `Federated`, `CanonicalUser`, or `*` for everyone."""
 
@@ -22,7 +22,7 @@ class Principal:
     value: str
 
 
-@_canonical
+@dataclass(frozen=True, slots=True)
 class Condition:
     """One condition test: operator, key (case-folded: IAM keys are case-insensitive), sorted values."""
 
@@ -31,7 +31,7 @@ class Condition:
     values: tuple[str, ...]
 
 
-@_canonical
+@dataclass(frozen=True, slots=True)
 class Statement:
     """One statement; Sid is dropped because it carries no meaning."""
 
@@ -76,7 +76,7 @@ class Statement:
         return self.actions
 
 
-@_canonical
+@dataclass(frozen=True, slots=True)
 class Origin:
     """Where a canonical statement was written: its Sid or index, and its actions as spelled there."""
 
@@ -84,7 +84,7 @@ class Origin:
     written: tuple[str, ...]
 
 
-@_canonical
+@dataclass(frozen=True, slots=True)
 class PolicyDocument:
     """A canonical policy: version and a sorted, de-duplicated tuple of statements."""
 

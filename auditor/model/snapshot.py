@@ -14,7 +14,7 @@ from pydantic import AfterValidator, Field, field_validator
 from auditor.model.base import Frozen
 from auditor.model.documents import within_depth
 
-SNAPSHOT_SCHEMA_VERSION = 1
+SNAPSHOT_SCHEMA_VERSION: Literal[1] = 1
 
 JsonObject = Annotated[dict[str, Any], AfterValidator(within_depth)]
 """A policy document exactly as AWS returned it (decoded JSON), no deeper than any valid policy can be."""

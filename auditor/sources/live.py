@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 import boto3
@@ -93,7 +93,8 @@ class ClientFactory:
             connect_timeout=CONNECT_TIMEOUT,
             read_timeout=READ_TIMEOUT,
         )
-        made = session.client(service, config=config)
+        # The service is one of a few read-only ones (see guard.py); boto3's typed overloads want a literal name.
+        made = cast(Any, session).client(service, config=config)
         _warn_if_cleartext(made.meta.endpoint_url)
         if not getattr(session._session, _INSTRUMENTED, False):  # a session made elsewhere: guard this client
             self._instrument(made.meta.events.register)
