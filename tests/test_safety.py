@@ -12,6 +12,7 @@ from urllib.parse import unquote_plus
 import pytest
 import yaml
 from botocore.awsrequest import AWSResponse
+from botocore.retries import bucket
 
 from auditor import load_config
 from auditor.cli import main
@@ -52,11 +53,24 @@ def _body(request: Any) -> str:
     return unquote_plus(request.body.decode() if isinstance(request.body, bytes) else str(request.body or ""))
 
 
+class _FlyingClock(bucket.Clock):
+    """Time that passes quickly: each reading is ten seconds after the last, so the adaptive mode's token bucket
+    is always refilled and never waits (it waits on a condition variable, not on time.sleep)."""
+
+    def __init__(self) -> None:
+        self._now = 0.0
+
+    def current_time(self) -> float:
+        self._now += 10.0
+        return self._now
+
+
 @pytest.fixture
 def no_sleep(monkeypatch: pytest.MonkeyPatch) -> list[float]:
-    """botocore's backoff sleeps for real; the retries themselves still run."""
+    """botocore's backoff sleeps and its rate limiter waits, for real; here neither does, and every retry runs."""
     slept: list[float] = []
     monkeypatch.setattr(time, "sleep", slept.append)
+    monkeypatch.setattr(bucket, "Clock", _FlyingClock)
     return slept
 
 
