@@ -179,6 +179,7 @@ def _boundary_drift(
             message += f"{note} {later}."
     policy = new or old
     assert policy is not None
+    expected = sides.for_target(old.raw) if old and old.raw else None
     return make_finding(
         FindingKind.BOUNDARY_DRIFT,
         severity,
@@ -188,9 +189,9 @@ def _boundary_drift(
         policy=policy_ref(policy),
         title=f"Permissions boundary of {target.name} differs from {sides.baseline.name}",
         message=message,
-        expected_document=sides.for_target(old.raw) if old and old.raw else None,
+        expected_document=expected,
         actual_document=new.raw if new else None,
-        remediation=remediation.boundary_set(target.name, wanted),
+        remediation=remediation.boundary_set(target.name, wanted, expected),
     )
 
 

@@ -370,7 +370,8 @@ def missing_policy_fix(target: NormalizedRole, policy: NormalizedPolicy, expecte
     """Put the inline policy, or attach the managed one, on the target role."""
     if policy.type == "inline" and isinstance(expected, dict):
         return remediation.inline_put(target.name, policy.name, expected)
-    return remediation.managed_attach(target.name, sides.target_name(policy.arn or policy.name))
+    document = expected if isinstance(expected, dict) else None
+    return remediation.managed_attach(target.name, sides.target_name(policy.arn or policy.name), document)
 
 
 def extra_policy_fix(target: NormalizedRole, policy: NormalizedPolicy) -> Remediation:

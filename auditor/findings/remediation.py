@@ -103,11 +103,14 @@ def inline_delete(role: str, policy: str) -> Remediation:
     )
 
 
-def managed_attach(role: str, arn: str) -> Remediation:
-    """Attach a managed policy the target role lacks."""
+def managed_attach(role: str, arn: str, document: dict[str, Any] | None = None) -> Remediation:
+    """Attach a managed policy the target role lacks; a customer managed one is created first where the target
+    account does not have it (from `document`, the baseline's)."""
     return Remediation(
         check=_cmd("aws iam list-attached-role-policies", role_name=role),
-        aws_cli=_cmd("aws iam attach-role-policy", role_name=role, policy_arn=arn),
+        aws_cli="\n".join(
+            [*_ensure_policy(role, arn, document), _cmd("aws iam attach-role-policy", role_name=role, policy_arn=arn)]
+        ),
         cloudformation=(
             _comment(f"In the AWS::IAM::Role resource for {role}, under Properties:")
             + "\n"
@@ -176,8 +179,9 @@ def trust_update(role: str, document: dict[str, Any]) -> Remediation:
     )
 
 
-def boundary_set(role: str, arn: str | None) -> Remediation:
-    """Put the baseline's permissions boundary on the target role, or remove it if the baseline has none."""
+def boundary_set(role: str, arn: str | None, document: dict[str, Any] | None = None) -> Remediation:
+    """Put the baseline's permissions boundary on the target role, or remove it if the baseline has none; a
+    customer managed boundary is created first where the target account does not have it (from `document`)."""
     query = _cmd(
         "aws iam get-role", role_name=role, query="Role.PermissionsBoundary.PermissionsBoundaryArn", output="text"
     )
@@ -191,7 +195,12 @@ def boundary_set(role: str, arn: str | None) -> Remediation:
         )
     return Remediation(
         check=query,
-        aws_cli=_cmd("aws iam put-role-permissions-boundary", role_name=role, permissions_boundary=arn),
+        aws_cli="\n".join(
+            [
+                *_ensure_policy(role, arn, document),
+                _cmd("aws iam put-role-permissions-boundary", role_name=role, permissions_boundary=arn),
+            ]
+        ),
         cloudformation=(
             _comment(f"In the AWS::IAM::Role resource for {role}, under Properties:")
             + "\n"
@@ -353,6 +362,30 @@ def _comment(text: str) -> str:
 def _expect(command: str, expected: str) -> str:
     """A verification command with its expected output as a trailing comment."""
     return f"{command}  {_comment(f'expected: {expected}')}"
+
+
+def _ensure_policy(role: str, arn: str, document: dict[str, Any] | None) -> list[str]:
+    """Shell lines that create a customer managed policy from the baseline's document unless the account has it.
+
+    Nothing for an AWS managed policy (every account has it) or when the document is not known.
+    """
+    owner, _, rest = arn.partition(":policy/")
+    if document is None or not re.search(r":\d{12}$", owner):
+        return []
+    folders, _, name = rest.rpartition("/")
+    path = _tmp_file(role, name)
+    return [
+        _comment("Created from the baseline's document if this account does not have the policy yet:"),
+        f"if ! {_cmd('aws iam get-policy', policy_arn=arn)} >/dev/null 2>&1; then",
+        _write_file(path, document),
+        _cmd(
+            "aws iam create-policy",
+            policy_name=name,
+            path=f"/{folders}/" if folders else "/",
+            policy_document=f"file://{path}",
+        ),
+        "fi",
+    ]
 
 
 def _write_file(path: str, document: dict[str, Any]) -> str:
