@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import configparser
 import json
+import shlex
 import shutil
 import subprocess
 import xml.etree.ElementTree as ET
@@ -177,7 +178,9 @@ def test_systemd_timer_and_service_are_well_formed():
     timer.read(REPO / "deploy" / "systemd" / "iam-drift-audit.timer")
     service.read(REPO / "deploy" / "systemd" / "iam-drift-audit.service")
     assert timer["Timer"]["OnCalendar"] and timer["Install"]["WantedBy"] == "timers.target"
-    assert "auditor audit" in service["Service"]["ExecStart"] and service["Service"]["User"] != "root"
+    assert service["Service"]["User"] != "root"
+    options = _audit_options(service["Service"]["ExecStart"])
+    assert (str(options["config_path"]), options["fail_on_new"]) == ("config.yaml", "high")
 
 
 def test_crontab_runs_the_audit_weekly():
@@ -187,7 +190,24 @@ def test_crontab_runs_the_audit_weekly():
         if line and not line.startswith("#") and "=" not in line.split()[0]
     ]
     [entry] = lines
-    assert entry.split()[:5] == ["0", "6", "*", "*", "1"] and "auditor audit" in entry
+    assert entry.split()[:5] == ["0", "6", "*", "*", "1"]
+    command = entry.split("&&", 1)[1].split(">>", 1)[0]
+    options = _audit_options(command)
+    assert (str(options["config_path"]), options["fail_on_new"]) == ("config.yaml", "high")
+
+
+def _audit_options(command_line: str) -> dict[str, object]:
+    """The options a deployed `auditor audit` command line sets, as the CLI itself parses them (an unknown or
+    misspelled option fails here as it would at 6 a.m. on a Monday)."""
+    from auditor.cli import cli
+
+    words = shlex.split(command_line)
+    at = next(i for i, word in enumerate(words) if word.endswith("auditor"))
+    assert words[at + 1] == "audit", command_line
+    parent = cli.make_context("auditor", ["audit"], resilient_parsing=True)
+    audit = cli.get_command(parent, "audit")
+    assert audit is not None
+    return audit.make_context("audit", words[at + 2 :], parent=parent).params
 
 
 def test_dockerfile_is_slim_non_root_with_auditor_as_entrypoint():

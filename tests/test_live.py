@@ -142,9 +142,18 @@ def test_read_only_guard_refuses_a_write_before_it_reaches_the_server(seeded):
     assert "should-not-exist" not in names
 
 
-def test_read_only_guard_lets_the_reads_through(seeded):
-    iam = client(boto3.Session(), "iam")
-    assert iam.get_account_authorization_details(Filter=["Role"])["RoleDetailList"] is not None
+def test_read_only_guard_lets_the_reads_through_unchanged(seeded):
+    issued = boto3.client("sts").assume_role(RoleArn=f"arn:aws:iam::{PROD}:role/reader", RoleSessionName="reads")
+    keys = issued["Credentials"]
+    session = boto3.Session(
+        aws_access_key_id=keys["AccessKeyId"],
+        aws_secret_access_key=keys["SecretAccessKey"],
+        aws_session_token=keys["SessionToken"],
+    )
+    guarded = client(session, "iam").get_account_authorization_details(Filter=["Role"])["RoleDetailList"]
+    plain = session.client("iam").get_account_authorization_details(Filter=["Role"])["RoleDetailList"]
+    assert guarded == plain
+    assert "deep-insight-task-role-prod" in {role["RoleName"] for role in guarded}
 
 
 def test_unreachable_endpoint_exits_3_with_one_line(aws, write_config, monkeypatch, capsys):
