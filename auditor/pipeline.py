@@ -98,19 +98,19 @@ def compare_organization(
 def _run(
     config: Config, baseline: ResolvedAccount, targets: Sequence[ResolvedAccount], now: datetime, options: RunOptions
 ) -> AuditRun:
-    with gc_paused():  # large, acyclic data throughout: see auditor.gc_pause
-        waivers = load_waivers(config.waivers)
-        collector = options.collector or Collector(now=now, max_attempts=config.aws.max_attempts)
-        base = load_account(baseline, collector)  # without the baseline there is nothing to compare: SourceError
-        loaded = _load_targets(baseline, base, targets, collector, options)
-        used: set[int] = set()
-        results, unreadable = [], []
-        for account in targets:
-            other = loaded[account.name]
-            if isinstance(other, SourceError):
-                # One unreadable account must not stop the others; it is reported, never taken as "no drift".
-                unreadable.append(UnreadableAccount(name=account.name, reason=str(other), fix=other.fix))
-                continue
+    waivers = load_waivers(config.waivers)
+    collector = options.collector or Collector(now=now, max_attempts=config.aws.max_attempts)
+    base = load_account(baseline, collector)  # without the baseline there is nothing to compare: SourceError
+    loaded = _load_targets(baseline, base, targets, collector, options)
+    used: set[int] = set()
+    results, unreadable = [], []
+    for account in targets:
+        other = loaded[account.name]
+        if isinstance(other, SourceError):
+            # One unreadable account must not stop the others; it is reported, never taken as "no drift".
+            unreadable.append(UnreadableAccount(name=account.name, reason=str(other), fix=other.fix))
+            continue
+        with gc_paused():  # large, acyclic data, and no network: see auditor.gc_pause
             results.append(compare_accounts(base, other, config, now, options.only, waivers, used))
     stale_waivers = stale(waivers, used)
     stats = Stats(api_calls=collector.calls.totals())
@@ -161,7 +161,9 @@ def _load_targets(
 def load_account(account: ResolvedAccount, collector: Collector) -> NormalizedAccount:
     """Collect one account and normalize it; a malformed document names the source, role and policy."""
     log.info("reading account %s from %s", account.name, account.snapshot or account.role_arn or "current credentials")
-    normalized = normalize(collector.collect(account), account)
+    snapshot = collector.collect(account)
+    with gc_paused():  # normalizing builds large, acyclic data; the reading above waits on the network
+        normalized = normalize(snapshot, account)
     log.info("account %s (%s): %d roles", account.name, normalized.account_id, len(normalized.roles))
     return normalized
 
