@@ -10,11 +10,12 @@ import yaml
 from pydantic import AfterValidator, Field, ValidationError, field_validator, model_validator
 
 from auditor.errors import ConfigError, UsageError
+from auditor.model.arns import ROLE_ARN
 from auditor.model.base import Frozen, describe_validation_error
 
 DEFAULT_EXCLUDE: tuple[str, ...] = ()
 DEFAULT_WAIVERS = "waivers.yaml"
-_ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/.+$")
+_ROLE_ARN = re.compile(ROLE_ARN)
 
 
 def _role_arn(value: str) -> str:

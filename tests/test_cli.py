@@ -143,6 +143,15 @@ def test_unknown_nested_key_is_named_with_its_path(demo: Path, capsys):
     assert "unknown key 'accounts.dev.rol_arn'" in _one_error_line(capsys)
 
 
+@pytest.mark.parametrize("arn", ["arn:aws:iam::123456789012:role/bad name", "arn:aws:iam::123456789012:role/rôle"])
+def test_a_role_arn_iam_would_refuse_is_refused_in_the_config_as_in_a_snapshot(demo: Path, capsys, arn: str):
+    text = (demo / "config.yaml").read_text().replace("    env: dev\n", f"    env: dev\n    role_arn: '{arn}'\n")
+    (demo / "bad.yaml").write_text(text, encoding="utf-8")
+    assert main(["compare", "prod", "dev", "-c", "bad.yaml"]) == 2
+    line = _one_error_line(capsys)
+    assert "bad.yaml" in line and "accounts.dev.role_arn" in line and "not an IAM role ARN" in line
+
+
 def test_baseline_not_among_accounts_exits_2(demo: Path, capsys):
     (demo / "bad.yaml").write_text((demo / "config.yaml").read_text().replace("baseline: prod", "baseline: prd"))
     assert main(["compare", "dev", "-c", "bad.yaml"]) == 2

@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, Field, field_validator
 
+from auditor.model.arns import IAM_NAME, IAM_PATH, POLICY_ARN, ROLE_ARN
 from auditor.model.base import Frozen
 from auditor.model.documents import within_depth
 
@@ -18,15 +19,6 @@ SNAPSHOT_SCHEMA_VERSION: Literal[1] = 1
 
 JsonObject = Annotated[dict[str, Any], AfterValidator(within_depth)]
 """A policy document exactly as AWS returned it (decoded JSON), no deeper than any valid policy can be."""
-
-
-# IAM's own character sets (CreateRole, PutRolePolicy, CreatePolicy): ASCII only, where `\w` would admit any
-# letter. Names reach shell commands, file names and reports; anything outside these sets is malformed
-# input, not a name to render.
-IAM_NAME = r"^[A-Za-z0-9_+=,.@-]{1,128}$"
-IAM_PATH = r"^/(?:[\x21-\x7e]*/)?$"
-POLICY_ARN = r"^arn:aws[a-z-]*:iam::(?:aws|\d{12}):policy/[\x21-\x7e]+$"
-ROLE_ARN = r"^arn:aws[a-z-]*:iam::\d{12}:role/[\x21-\x7e]+$"
 
 
 class ManagedPolicyRecord(Frozen):
