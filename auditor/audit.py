@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -11,6 +10,7 @@ from auditor.config import Config
 from auditor.errors import UsageError
 from auditor.findings import AuditResult, AuditRun
 from auditor.history import load_result, mark, previous_run
+from auditor.names import sanitized
 from auditor.pipeline import compare_many
 
 
@@ -51,4 +51,4 @@ def _marked(result: AuditResult, earlier: tuple[date, Path] | None, today: date)
 
 def safe_name(name: str) -> str:
     """A config name made safe for a file name: nothing but letters, digits, `_` and `-`."""
-    return re.sub(r"[^A-Za-z0-9_-]+", "-", name).strip("-") or "account"
+    return sanitized(name, "A-Za-z0-9_-") or "account"

@@ -11,6 +11,7 @@ import yaml
 
 from auditor.findings import terraform
 from auditor.findings.model import Remediation
+from auditor.names import sanitized
 from auditor.terminal import printable, printable_lines
 
 _HEREDOC = "POLICY"
@@ -393,7 +394,7 @@ def _write_file(path: str, document: dict[str, Any]) -> str:
 
 
 def _tmp_file(role: str, name: str) -> str:
-    safe = re.sub(r"[^A-Za-z0-9._-]+", "-", f"{role}-{name}").strip("-.") or "policy"
+    safe = sanitized(f"{role}-{name}") or "policy"
     return f"/tmp/{safe}.json"
 
 

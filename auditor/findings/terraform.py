@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
+from auditor.names import sanitized
 from auditor.terminal import printable
 
 
@@ -82,5 +82,5 @@ def _string(value: str) -> str:
 
 
 def _name(*parts: str) -> str:
-    name = re.sub(r"[^a-z0-9_]+", "_", "_".join(parts).casefold()).strip("_")
+    name = sanitized("_".join(parts), "a-z0-9_", "_", fold=True)
     return name if name[:1].isalpha() else f"r_{name}"

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import re
 from collections import Counter
 from dataclasses import dataclass, field
 
 from auditor.findings import AuditResult, AuditRun, Finding, Severity
 from auditor.findings.model import KIND_PRIORITY, FindingKind, GrantGroup, ServiceGroup
 from auditor.findings.remediation import action_count
+from auditor.names import sanitized
 
 GRANT_ACTIONS_SHOWN = 8
 TOTAL_SERVICES_SHOWN = 6
@@ -202,4 +202,4 @@ def _action_total(finding: Finding) -> str:
 
 def slug(text: str) -> str:
     """A lower-case anchor made of letters, digits and dashes."""
-    return re.sub(r"[^a-z0-9]+", "-", text.casefold()).strip("-") or "finding"
+    return sanitized(text, "a-z0-9", fold=True) or "finding"

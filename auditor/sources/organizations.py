@@ -8,6 +8,7 @@ from fnmatch import fnmatchcase
 
 from auditor.config import OrganizationConfig, ResolvedAccount
 from auditor.errors import UsageError
+from auditor.names import sanitized
 from auditor.sources.live import ClientFactory, call_aws, open_session
 
 _SEGMENTS = re.compile(r"[-_.]")
@@ -67,8 +68,8 @@ def _member(account_id: str, name: str, organization: OrganizationConfig) -> Res
     # A member is labelled by its name made file-safe and its account ID, which makes the label unique
     # (names are not: `payments dev` and `payments-dev`, or two `sandbox`). Its env token is the last
     # segment of its name: payments-dev -> dev.
-    safe = re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-.")
-    env = re.sub(r"[^A-Za-z0-9]", "", _SEGMENTS.split(safe)[-1]) if safe else ""
+    safe = sanitized(name)
+    env = sanitized(_SEGMENTS.split(safe)[-1], "A-Za-z0-9", "") if safe else ""
     return ResolvedAccount(
         name=f"{safe}-{account_id}" if safe else account_id,
         env=env or account_id,
