@@ -8,7 +8,6 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from auditor.iamdb import ActionInfo
 from auditor.model.base import Frozen
 
 
@@ -78,6 +77,16 @@ KIND_PRIORITY = [
     FindingKind.UNKNOWN_ACTION,
     FindingKind.RESTRUCTURED,
 ]
+
+
+class ActionExplanation(Frozen):
+    """One action as the AWS Service Authorization Reference describes it (the report's own shape, whatever
+    the dataset's)."""
+
+    action: str
+    known: bool
+    description: str = ""
+    access_level: str = ""
 
 
 class GrantGroup(Frozen):
@@ -165,7 +174,7 @@ class Finding(Frozen):
     """The action patterns as written in the statements concerned (`dynamodb:*`)."""
     grants: list[GrantGroup] = Field(default_factory=list)
     services: list[ServiceGroup] = Field(default_factory=list)
-    explanations: list[ActionInfo] = Field(default_factory=list)
+    explanations: list[ActionExplanation] = Field(default_factory=list)
     """Each action with its description and access level (left empty above EXPLAIN_LIMIT actions)."""
     remediation: Remediation = Remediation()
     waiver: WaiverMark | None = None

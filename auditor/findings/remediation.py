@@ -11,6 +11,7 @@ import yaml
 
 from auditor.findings import terraform
 from auditor.findings.model import Remediation
+from auditor.model.documents import action_count
 from auditor.names import sanitized
 from auditor.terminal import printable, printable_lines
 
@@ -294,15 +295,6 @@ def grant_read_access(arn: str) -> Remediation:
         + document_json(statement),
         cloudformation=document_yaml({"Statement": [statement]}),
     )
-
-
-def action_count(document: dict[str, Any]) -> int | None:
-    """Number of Action entries as written, when every statement lists its actions as a JSON list."""
-    statements = document.get("Statement")
-    items = statements if isinstance(statements, list) else [statements]
-    if not items or not all(isinstance(s, dict) and isinstance(s.get("Action"), list) for s in items):
-        return None
-    return sum(len(s["Action"]) for s in items if isinstance(s, dict))
 
 
 def _inline_verify(role: str, policy: str, document: dict[str, Any]) -> list[str]:

@@ -11,7 +11,7 @@ from functools import cached_property
 from typing import Any
 
 from auditor.findings import remediation
-from auditor.findings.model import Finding, FindingKind, PolicyRef, ServiceGroup, Severity
+from auditor.findings.model import ActionExplanation, Finding, FindingKind, PolicyRef, ServiceGroup, Severity
 from auditor.iamdb import describe, display_name, primary_access_level, service_actions
 from auditor.model.normalized import NormalizedAccount, NormalizedPolicy
 from auditor.normalize.placeholders import AccountContext
@@ -102,7 +102,7 @@ def make_finding(
         kind=kind,
         severity=severity,
         actions=names,
-        explanations=[describe(name) for name in names] if len(names) <= EXPLAIN_LIMIT else [],
+        explanations=[_explained(name) for name in names] if len(names) <= EXPLAIN_LIMIT else [],
         services=service_groups(names),
         impact=sides.impact(kind),
         **facts,
@@ -137,3 +137,10 @@ def policy_ref(policy: NormalizedPolicy) -> PolicyRef:
 def plural(count: int, noun: str) -> str:
     """`1 action`, `8 actions`."""
     return f"{count} {noun}{'s' * (count != 1)}"
+
+
+def _explained(action: str) -> ActionExplanation:
+    info = describe(action)
+    return ActionExplanation(
+        action=info.action, known=info.known, description=info.description, access_level=info.access_level
+    )

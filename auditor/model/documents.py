@@ -65,3 +65,12 @@ def decode_document(document: Any) -> Any:
         raise PolicyFormatError(f"document is not valid JSON ({exc.msg} at position {exc.pos})") from None
     except ValueError as exc:
         raise PolicyFormatError(f"document is not valid JSON ({exc})") from None
+
+
+def action_count(document: dict[str, Any]) -> int | None:
+    """Number of Action entries as written, when every statement lists its actions as a JSON list."""
+    statements = document.get("Statement")
+    items = statements if isinstance(statements, list) else [statements]
+    if not items or not all(isinstance(s, dict) and isinstance(s.get("Action"), list) for s in items):
+        return None
+    return sum(len(s["Action"]) for s in items if isinstance(s, dict))

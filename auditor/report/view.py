@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from auditor.findings import AuditResult, AuditRun, Finding, Severity
 from auditor.findings.model import KIND_PRIORITY, FindingKind, GrantGroup, ServiceGroup
-from auditor.findings.remediation import action_count
+from auditor.model.documents import action_count
 from auditor.names import sanitized
 
 GRANT_ACTIONS_SHOWN = 8
