@@ -8,7 +8,8 @@ from auditor.diff import PolicyChange, RoleDiff
 from auditor.effective import allows_no_more, effective_permissions, policy_grants
 from auditor.findings import remediation
 from auditor.findings.model import Finding, FindingKind, Severity
-from auditor.findings.permissions import extra_policy_fix, missing_policy_fix, permission_findings, restructured
+from auditor.findings.permissions import permission_findings, restructured
+from auditor.findings.policy_fixes import extra_policy_fix, missing_policy_fix
 from auditor.findings.severity import grant_severity, worst
 from auditor.findings.sides import Sides, make_finding, plural, policy_ref
 from auditor.findings.trust import deleted_principals, trust_findings
