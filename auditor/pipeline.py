@@ -25,6 +25,7 @@ from auditor.findings import (
     UnreadableAccount,
     classify,
 )
+from auditor.fixes.plan import with_fixes
 from auditor.gc_pause import gc_paused
 from auditor.iamdb import dataset_version
 from auditor.match import RolePair, match_roles
@@ -190,7 +191,9 @@ def compare_accounts(
     sides = Sides(baseline=baseline, target=target)
     pairs = match_roles(baseline, target, config.roles, only)
     envs = (baseline.env, target.env)
-    findings = [finding for pair in pairs for finding in classify(pair, diff_pair(pair, envs), sides)]
+    findings = [
+        finding for pair in pairs for finding in with_fixes(classify(pair, diff_pair(pair, envs), sides), pair, sides)
+    ]
     findings = apply_waivers(findings, waivers or [], target.name, now.date(), used if used is not None else set())
     findings.sort(key=_order)
     return AuditResult(

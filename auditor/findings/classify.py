@@ -1,4 +1,4 @@
-"""Role pairs and their differences -> findings with kind, severity, facts and remediation."""
+"""Role pairs and their differences -> findings: kind, severity and facts (the fixes come after, in fixes/)."""
 
 from __future__ import annotations
 
@@ -6,10 +6,8 @@ from collections.abc import Iterable, Iterator
 
 from auditor.diff import PolicyChange, RoleDiff
 from auditor.effective import allows_no_more, effective_permissions, policy_grants
-from auditor.findings import remediation
 from auditor.findings.model import Finding, FindingKind, Severity
 from auditor.findings.permissions import permission_findings, restructured
-from auditor.findings.policy_fixes import extra_policy_fix, missing_policy_fix
 from auditor.findings.severity import grant_severity, worst
 from auditor.findings.sides import Sides, make_finding, plural, policy_ref
 from auditor.findings.trust import deleted_principals, trust_findings
@@ -89,7 +87,6 @@ def _structural(base: NormalizedRole, target: NormalizedRole, change: PolicyChan
             policy=policy_ref(policy),
             title=f"Managed policy {policy.name} is missing on {target.name}",
             message=f"{sides.baseline.name}'s {base.name} has {policy.arn} attached; {target.name} does not.",
-            remediation=missing_policy_fix(target, policy, None, sides),
             **common,
         )
     elif change.target is not None:
@@ -101,7 +98,6 @@ def _structural(base: NormalizedRole, target: NormalizedRole, change: PolicyChan
             policy=policy_ref(policy),
             title=f"Managed policy {policy.name} on {target.name} is not in {sides.baseline.name}",
             message=f"{sides.target.name}'s {target.name} has {policy.arn} attached; {base.name} does not.",
-            remediation=extra_policy_fix(target, policy),
             **common,
         )
 
@@ -110,7 +106,6 @@ def _role_missing(base: NormalizedRole, sides: Sides) -> Finding:
     name = sides.target_name(base.name)
     inline = {key: sides.for_target(p.raw) for key, p in base.inline.items() if p.raw is not None}
     managed = [sides.target_name(p.arn) for p in base.managed.values() if p.arn]
-    boundary = sides.target_name(base.boundary.arn) if base.boundary and base.boundary.arn else None
     trust = sides.for_target(base.trust.raw) if base.trust and base.trust.raw else None
     return make_finding(
         FindingKind.ROLE_MISSING,
@@ -124,7 +119,6 @@ def _role_missing(base: NormalizedRole, sides: Sides) -> Finding:
         f"(expected {name}).",
         expected_document=trust,
         details=[f"inline policy {key}" for key in inline] + [f"managed policy {arn}" for arn in managed],
-        remediation=remediation.role_create(name, base.path, trust, inline, managed, boundary),
     )
 
 
@@ -140,7 +134,6 @@ def _role_extra(target: NormalizedRole, sides: Sides) -> Finding:
         title=f"Role {target.name} exists only in {sides.target.name}",
         message=f"{sides.target.name} has the role {target.name} ({plural(len(actions), 'action')} allowed); "
         f"{sides.baseline.name} has no role that pairs with it.",
-        remediation=remediation.role_review(target.name),
     )
 
 
@@ -158,7 +151,6 @@ def _boundary_drift(
     base: NormalizedRole, target: NormalizedRole, change: PolicyChange, sides: Sides, unchanged: bool
 ) -> Finding:
     old, new = change.baseline, change.target
-    wanted = sides.target_name(old.arn) if old and old.arn else None
     # Without effect on today's grants, a boundary only caps what may be granted later: a guardrail, not access.
     note = " Current grants are unchanged;" if unchanged else ""
     if old and not new:
@@ -192,7 +184,6 @@ def _boundary_drift(
         message=message,
         expected_document=expected,
         actual_document=new.raw if new else None,
-        remediation=remediation.boundary_set(target.name, wanted, expected),
     )
 
 
@@ -216,7 +207,6 @@ def _unreadable(
         policy=policy_ref(which),
         title=f"Policy {which.name} could not be read in {account}",
         message=f"{which.unreadable} (role {target.name if in_target else base.name} in {account}).",
-        remediation=remediation.grant_read_access(which.arn or which.name),
     )
 
 

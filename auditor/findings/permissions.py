@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 from auditor.diff import PermissionDelta, RoleDiff
 from auditor.findings.model import Finding, FindingKind, Severity
-from auditor.findings.policy_fixes import absent, counterpart, extra_policy_fix, missing_policy_fix, policy_fix
+from auditor.findings.policy_sides import absent, counterpart, policy_documents
 from auditor.findings.provenance import Grants, groups, written
 from auditor.findings.scoped import same_requests, scope_finding, scoped, uncovered, whole_policy_grants
 from auditor.findings.severity import breaks_workload, grant_severity, worst
@@ -105,7 +105,7 @@ def _deny_only(
         "decisions are the same; the explicit Deny matters only where a resource-based policy would allow them.",
         written_as=written(group.values(), actions),
         grants=groups(side, group, sides),
-        **policy_fix(target, baseline_policy, target_policy, sides),
+        **policy_documents(baseline_policy, target_policy, sides),
     )
 
 
@@ -147,8 +147,8 @@ def _one_sided_finding(
     paired = counterpart(policy, target if lacks else base)
     baseline_policy = policy if lacks else paired
     target_policy = paired if lacks else policy
-    fix = policy_fix(target, baseline_policy, target_policy, sides)
-    return make_finding(kind, severity, sides, actions=actions, title=title, message=message, **common, **fix)
+    documents = policy_documents(baseline_policy, target_policy, sides)
+    return make_finding(kind, severity, sides, actions=actions, title=title, message=message, **common, **documents)
 
 
 def _whole_policy(
@@ -173,7 +173,6 @@ def _whole_policy(
             message=f"{sides.baseline.name}'s {base.name} has the {policy.type} policy {policy.name}{count}; "
             f"{sides.target.name}'s {target.name} does not.",
             expected_document=expected,
-            remediation=missing_policy_fix(target, policy, expected, sides),
             **common,
         )
     return make_finding(
@@ -185,7 +184,6 @@ def _whole_policy(
         message=f"{sides.target.name}'s {target.name} has the {policy.type} policy {policy.name}{count}; "
         f"{sides.baseline.name}'s {base.name} does not.",
         actual_document=policy.raw,
-        remediation=extra_policy_fix(target, policy),
         **common,
     )
 

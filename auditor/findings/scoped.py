@@ -10,7 +10,7 @@ from auditor.diff import PermissionDelta
 from auditor.effective import Grant, Permissions, Scope, covers
 from auditor.findings.conditions import Change, compare_conditions
 from auditor.findings.model import Finding, FindingKind, Severity
-from auditor.findings.policy_fixes import absent, counterpart, policy_fix
+from auditor.findings.policy_sides import absent, counterpart, policy_documents
 from auditor.findings.provenance import Grants, condition_text, groups, written
 from auditor.findings.severity import grant_severity, worst
 from auditor.findings.sides import Sides, make_finding, plural, policy_ref
@@ -138,7 +138,7 @@ def scope_finding(base: NormalizedRole, target: NormalizedRole, change: Scoped, 
         details=_scope_lines(change, sides),
         written_as=written([*change.before.values(), *change.after.values()], change.actions),
         grants=groups("baseline", change.before, sides) + groups("target", change.after, sides),
-        **policy_fix(target, counterpart(policy, base), counterpart(policy, target), sides),
+        **policy_documents(counterpart(policy, base), counterpart(policy, target), sides),
     )
 
 

@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
-from auditor.findings import remediation
 from auditor.findings.model import ActionExplanation, Finding, FindingKind, PolicyRef, ServiceGroup, Severity
 from auditor.iamdb import describe, display_name, primary_access_level, service_actions
+from auditor.model.documents import conventional_order
 from auditor.model.normalized import NormalizedAccount, NormalizedPolicy
 from auditor.normalize.placeholders import AccountContext
 
@@ -67,7 +67,7 @@ class Sides:
 
     def for_target(self, document: Any) -> Any:
         """A baseline document rewritten with the target's account ID and env, keys in conventional order."""
-        return remediation.conventional_order(self.base_context.retarget(document, self.target_context))
+        return conventional_order(self.base_context.retarget(document, self.target_context))
 
     def target_name(self, baseline_name: str) -> str:
         """What a baseline role or ARN is called in the target."""
@@ -94,7 +94,7 @@ def make_finding(
     """A finding with its actions spelled as the dataset does, explained, and summarized per service."""
     names = sorted({display_name(action) for action in actions}, key=str.casefold)
     for key in ("expected_document", "actual_document"):
-        facts[key] = remediation.conventional_order(facts.get(key))
+        facts[key] = conventional_order(facts.get(key))
     fingerprint, units = sides.fingerprints(kind, names, facts)
     return Finding(
         fingerprint=fingerprint,

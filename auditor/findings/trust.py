@@ -6,7 +6,6 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from auditor.findings import remediation
 from auditor.findings.conditions import Change, compare_conditions
 from auditor.findings.model import Finding, FindingKind, PolicyRef, Severity
 from auditor.findings.sides import Sides, make_finding
@@ -31,7 +30,6 @@ def trust_findings(base: NormalizedRole, target: NormalizedRole, sides: Sides) -
         "policy": TRUST,
         "expected_document": expected,
         "actual_document": target.trust.raw if target.trust else None,
-        "remediation": remediation.trust_update(target.name, expected or {}),
     }
     if added or removed:
         severities = [_added_severity(p) for p in added] + [Severity.HIGH] * bool(removed)

@@ -74,3 +74,35 @@ def action_count(document: dict[str, Any]) -> int | None:
     if not items or not all(isinstance(s, dict) and isinstance(s.get("Action"), list) for s in items):
         return None
     return sum(len(s["Action"]) for s in items if isinstance(s, dict))
+
+
+_DOCUMENT_ORDER = ("Version", "Id", "Statement")
+_STATEMENT_ORDER = (
+    "Sid",
+    "Effect",
+    "Principal",
+    "NotPrincipal",
+    "Action",
+    "NotAction",
+    "Resource",
+    "NotResource",
+    "Condition",
+)
+
+
+def conventional_order(document: Any) -> Any:
+    """The document with keys in the order AWS documentation writes them (JSON order carries no meaning)."""
+    if not isinstance(document, dict):
+        return document
+    ordered = _ordered(document, _DOCUMENT_ORDER)
+    statements = ordered.get("Statement")
+    if isinstance(statements, list):
+        ordered["Statement"] = [_ordered(s, _STATEMENT_ORDER) if isinstance(s, dict) else s for s in statements]
+    elif isinstance(statements, dict):
+        ordered["Statement"] = _ordered(statements, _STATEMENT_ORDER)
+    return ordered
+
+
+def _ordered(mapping: dict[str, Any], order: tuple[str, ...]) -> dict[str, Any]:
+    known = {key: mapping[key] for key in order if key in mapping}
+    return known | {key: value for key, value in mapping.items() if key not in known}
