@@ -1,17 +1,20 @@
-"""Scheduled audits: every comparison in `audits:`, each marked against the previous run's report."""
+"""Scheduled audits: every comparison in `audits:`, each marked against the previous run, written as one run folder."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
 from auditor.config import Config
 from auditor.errors import UsageError
-from auditor.findings import AuditResult, AuditRun
+from auditor.findings import AuditResult, AuditRun, Severity
 from auditor.history import load_result, mark, previous_run
 from auditor.names import sanitized
 from auditor.pipeline import compare_many
+from auditor.report import RenderOptions, render, write_files, write_run
+from auditor.report.run_summary import render_index, render_summary
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,41 @@ def run_audits(config: Config, reports: Path, now: datetime) -> AuditOutcome:
         marked = [_marked(result, earlier, today) for result in run.comparisons]
         runs.append(run.model_copy(update={"comparisons": marked}))
     return AuditOutcome(run_date=today, runs=runs, previous=earlier[0] if earlier else None)
+
+
+def write_audit(
+    outcome: AuditOutcome,
+    config: Config,
+    config_path: Path,
+    reports: Path,
+    formats: Sequence[str],
+    threshold: Severity,
+) -> tuple[Path, list[Path]]:
+    """Render every comparison of the run, its index and summary, write them as one run folder under `reports`
+    (atomically: a failed run leaves the previous folder as it was), and point `reports/latest` at it."""
+    files: dict[str, str] = {}
+    for run in outcome.runs:
+        location = sarif_location(config_path, config, run.baseline.name)
+        options = RenderOptions(config.report.markdown_limit_kb * 1024, threshold, location)
+        for result in run.comparisons:
+            for name, text in render(result, formats, options).items():
+                files[f"{comparison_folder(result)}/{name}"] = text
+    files |= render_index(outcome.runs, outcome.run_date, comparison_folder)
+    files["summary.md"] = render_summary(outcome.runs, outcome.run_date, outcome.previous, comparison_folder)
+    folder = reports / outcome.run_date.isoformat()
+    written = write_run(folder, files)
+    write_files({reports / "latest": outcome.run_date.isoformat() + "\n"})
+    return folder, written
+
+
+def sarif_location(config_path: Path, config: Config, baseline: str) -> str:
+    """The file SARIF results point at: the one that defines the baseline (its snapshot, or the config)."""
+    snapshot = config.accounts[baseline].snapshot if baseline in config.accounts else None
+    path = snapshot or config_path
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
 
 
 def comparison_folder(result: AuditResult) -> str:

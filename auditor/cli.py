@@ -18,14 +18,13 @@ from rich.markup import escape
 from rich.progress import Progress
 from rich.table import Table
 
-from auditor.audit import comparison_folder, run_audits, safe_name
-from auditor.config import Config, load_config
+from auditor.audit import run_audits, safe_name, sarif_location, write_audit
+from auditor.config import load_config
 from auditor.errors import AuditorError, SourceError
 from auditor.findings import AuditRun, Severity
 from auditor.pipeline import RunOptions, compare_many, compare_organization
 from auditor.redact import RedactingFilter, for_terminal
-from auditor.report import DEFAULT_FORMATS, FORMATS, RenderOptions, render, write_files, write_reports, write_run
-from auditor.report.run_summary import render_index, render_summary
+from auditor.report import DEFAULT_FORMATS, FORMATS, RenderOptions, render, write_reports
 from auditor.sources import ManagedPolicyCache, access, collect, write_snapshot
 
 EXIT_CLEAN, EXIT_DRIFT, EXIT_USAGE, EXIT_UNREADABLE, EXIT_INTERNAL = 0, 1, 2, 3, 4
@@ -133,7 +132,7 @@ def compare_command(
             run = compare_many(config, baseline, targets, now=now, options=options)
     threshold = Severity(fail_on)
     render_options = RenderOptions(
-        config.report.markdown_limit_kb * 1024, threshold, _location(config_path, config, baseline)
+        config.report.markdown_limit_kb * 1024, threshold, sarif_location(config_path, config, baseline)
     )
     rendered = render(run, _formats(formats), render_options)
     names = "-".join(safe_name(target) for target in targets)
@@ -174,22 +173,9 @@ def audit_command(
     body, new findings first), and points <out>/latest at the run.
     """
     config = load_config(config_path)
-    now = _now(now_text)
-    outcome = run_audits(config, reports, now)
+    outcome = run_audits(config, reports, _now(now_text))
     threshold = Severity(fail_on)
-    folder = reports / outcome.run_date.isoformat()
-    files: dict[str, str] = {}
-    for run in outcome.runs:
-        options = RenderOptions(
-            config.report.markdown_limit_kb * 1024, threshold, _location(config_path, config, run.baseline.name)
-        )
-        for result in run.comparisons:
-            for name, text in render(result, _formats(formats), options).items():
-                files[f"{comparison_folder(result)}/{name}"] = text
-    files |= render_index(outcome.runs, outcome.run_date, comparison_folder)
-    files["summary.md"] = render_summary(outcome.runs, outcome.run_date, outcome.previous, comparison_folder)
-    written = write_run(folder, files)
-    write_files({reports / "latest": outcome.run_date.isoformat() + "\n"})
+    folder, written = write_audit(outcome, config, config_path, reports, _formats(formats), threshold)
     for run in outcome.runs:
         _print_summary(run, [], threshold)
     _say(f"summary: {folder / 'summary.md'} ({len(written)} files written)")
@@ -376,16 +362,6 @@ def _exit_code(runs: list[AuditRun], failing: Sequence[object]) -> int:
 
 def _formats(text: str) -> list[str]:
     return [fmt.strip() for fmt in text.split(",") if fmt.strip()]
-
-
-def _location(config_path: Path, config: Config, baseline: str) -> str:
-    # SARIF results point at the file that defines the baseline: its snapshot, or the config itself.
-    snapshot = config.accounts[baseline].snapshot if baseline in config.accounts else None
-    path = snapshot or config_path
-    try:
-        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
-    except ValueError:
-        return path.as_posix()
 
 
 def run() -> None:
