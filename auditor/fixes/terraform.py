@@ -1,8 +1,9 @@
-"""Terraform (HCL) for each fix: the resources as they should read, policies as JSON heredocs."""
+"""Terraform (HCL) for each fix: the resources as they should read, policies written with `jsonencode()`."""
 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from auditor.names import sanitized
@@ -64,16 +65,38 @@ def _resource(kind: str, name: str, attributes: dict[str, str], **documents: dic
     lines = [f'resource "{kind}" "{name}" {{']
     width = max(len(key) for key in [*attributes, *documents])
     lines += [f"  {key.ljust(width)} = {_string(value)}" for key, value in attributes.items()]
-    for key, document in documents.items():
-        lines.append(f"  {key.ljust(width)} = <<-EOT")
-        lines += [f"    {line}" for line in _template_safe(json.dumps(document, indent=2)).splitlines()]
-        lines.append("  EOT")
+    lines += [f"  {key.ljust(width)} = jsonencode({_hcl(document, '  ')})" for key, document in documents.items()]
     lines.append("}")
     return "\n".join(lines) + "\n"
 
 
+def _hcl(value: Any, indent: str) -> str:
+    """A JSON value as an HCL expression, laid out as `terraform fmt` would; jsonencode() turns it back."""
+    inner = indent + "  "
+    if isinstance(value, dict):
+        if not value:
+            return "{}"
+        keys = {key: _key(key) for key in value}
+        width = max(len(written) for written in keys.values())
+        body = [f"{inner}{keys[key].ljust(width)} = {_hcl(item, inner)}" for key, item in value.items()]
+        return "{\n" + "\n".join(body) + f"\n{indent}}}"
+    if isinstance(value, list):
+        items = [_hcl(item, inner) for item in value]
+        if all(not isinstance(item, dict | list) for item in value) and sum(len(i) + 2 for i in items) < 80:
+            return "[" + ", ".join(items) + "]"
+        return "[\n" + "".join(f"{inner}{item},\n" for item in items) + f"{indent}]"
+    if value is None or isinstance(value, bool | int | float):
+        return json.dumps(value)
+    return _string(str(value))
+
+
+def _key(key: str) -> str:
+    # An attribute name stays bare only where HCL reads it as one (`Effect`); `aws:SourceIp` is quoted.
+    return key if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_-]*", key) else _string(key)
+
+
 def _template_safe(text: str) -> str:
-    # Terraform interpolates ${...} and %{...} in heredocs; IAM policy variables must stay literal.
+    # Terraform interpolates ${...} and %{...} in strings; IAM policy variables must stay literal.
     return text.replace("${", "$${").replace("%{", "%%{")
 
 
