@@ -3,62 +3,27 @@
 from __future__ import annotations
 
 import json
-import logging
 import os
 import sys
 import traceback
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
 import click
-from rich.console import Console
-from rich.markup import escape
-from rich.progress import Progress
-from rich.table import Table
 
 from auditor.audit import run_audits, safe_name, sarif_location, write_audit
+from auditor.cli import console
+from auditor.cli.options import SEVERITIES, config_option, fail_on_option, format_option
 from auditor.config import load_config
 from auditor.errors import AuditorError, SourceError
 from auditor.findings import AuditRun, Severity
 from auditor.pipeline import RunOptions, compare_many, compare_organization
-from auditor.redact import RedactingFilter, for_terminal
-from auditor.report import DEFAULT_FORMATS, FORMATS, RenderOptions, render, write_reports
+from auditor.report import RenderOptions, render, write_reports
 from auditor.sources import ManagedPolicyCache, access, collect, write_snapshot
 
 EXIT_CLEAN, EXIT_DRIFT, EXIT_USAGE, EXIT_UNREADABLE, EXIT_INTERNAL = 0, 1, 2, 3, 4
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
-SEVERITIES = [severity.value for severity in Severity]
-STALE_SHOWN = 10
-
-
-_config_option = click.option(
-    "-c",
-    "--config",
-    "config_path",
-    type=click.Path(path_type=Path),
-    default=Path("config.yaml"),
-    show_default=True,
-    help="Configuration file.",
-)
-
-
-_format_option = click.option(
-    "-f",
-    "--format",
-    "formats",
-    default=",".join(DEFAULT_FORMATS),
-    show_default=True,
-    help=f"Comma-separated report formats: {', '.join(FORMATS)}.",
-)
-_fail_on_option = click.option(
-    "--fail-on",
-    type=click.Choice(SEVERITIES),
-    default="high",
-    show_default=True,
-    help="Exit 1 if any unwaived finding is at or above this severity.",
-)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -70,13 +35,13 @@ def cli(verbose: int) -> None:
     Exit codes: 0 no finding at or above --fail-on, 1 drift, 2 usage or config error,
     3 an account could not be read, 4 internal error.
     """
-    _setup_logging(verbose)
+    console.setup_logging(verbose)
 
 
 @cli.command("compare")
 @click.argument("accounts", nargs=-1, required=True)
-@_config_option
-@_format_option
+@config_option
+@format_option
 @click.option(
     "-o",
     "--out",
@@ -84,7 +49,7 @@ def cli(verbose: int) -> None:
     type=click.Path(path_type=Path, file_okay=False),
     help="Report directory. Default: reports/<UTC date>-<baseline>-vs-<target>/",
 )
-@_fail_on_option
+@fail_on_option
 @click.option("--role", "role_globs", multiple=True, metavar="GLOB", help="Only roles whose name matches (repeatable).")
 @click.option("--include-service-roles", is_flag=True, help="Also compare service-linked roles (AWS's own).")
 @click.option(
@@ -118,7 +83,7 @@ def compare_command(
         roles = config.roles.model_copy(update={"include_service_roles": True})
         config = config.model_copy(update={"roles": roles})
     now = datetime.now(UTC).replace(microsecond=0)
-    with _progress() as progress:
+    with console.progress() as progress:
         options = RunOptions(only=role_globs, concurrency=concurrency, progress=progress)
         if all_accounts:
             if len(accounts) != 1:
@@ -138,14 +103,14 @@ def compare_command(
     names = "-".join(safe_name(target) for target in targets)
     directory = out_dir or Path("reports") / f"{now:%Y-%m-%d}-{safe_name(baseline)}-vs-{names}"
     paths = write_reports(rendered, directory)
-    _print_summary(run, paths, threshold)
+    console.print_summary(run, paths, threshold)
     if stats:
-        _print_stats(run)
+        console.print_stats(run)
     return _exit_code([run], run.at_or_above(threshold))
 
 
 @cli.command("audit")
-@_config_option
+@config_option
 @click.option(
     "-o",
     "--out",
@@ -155,8 +120,8 @@ def compare_command(
     show_default=True,
     help="Reports folder: the run goes to <folder>/<UTC date>/, compared with the latest earlier run there.",
 )
-@_format_option
-@_fail_on_option
+@format_option
+@fail_on_option
 @click.option(
     "--fail-on-new",
     type=click.Choice(SEVERITIES),
@@ -177,8 +142,8 @@ def audit_command(
     threshold = Severity(fail_on)
     folder, written = write_audit(outcome, config, config_path, reports, _formats(formats), threshold)
     for run in outcome.runs:
-        _print_summary(run, [], threshold)
-    _say(f"summary: {folder / 'summary.md'} ({len(written)} files written)")
+        console.print_summary(run, [], threshold)
+    console.say(f"summary: {folder / 'summary.md'} ({len(written)} files written)")
     if fail_on_new is not None:
         return _exit_code(outcome.runs, [f for run in outcome.runs for f in run.new_at_or_above(Severity(fail_on_new))])
     return _exit_code(outcome.runs, [f for run in outcome.runs for f in run.at_or_above(threshold)])
@@ -186,7 +151,7 @@ def audit_command(
 
 @cli.command("snapshot")
 @click.argument("account")
-@_config_option
+@config_option
 @click.option(
     "-o",
     "--out",
@@ -208,7 +173,7 @@ def snapshot_command(account: str, config_path: Path, out_file: Path | None, upd
         raise click.UsageError(f"{path} exists; pass --update-baseline to replace it")
     snapshot = collect(config.account(account), ManagedPolicyCache(), datetime.now(UTC).replace(microsecond=0))
     write_snapshot(snapshot, path)
-    _say(f"{account} ({snapshot.account_id}): {len(snapshot.roles)} roles written to {path}")
+    console.say(f"{account} ({snapshot.account_id}): {len(snapshot.roles)} roles written to {path}")
     return EXIT_CLEAN
 
 
@@ -262,23 +227,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         click.echo(exc.format_message(), err=True)
         return EXIT_USAGE
     except click.ClickException as exc:
-        _say(f"auditor: error: {exc.format_message()} (see auditor --help)", err=True)
+        console.say(f"auditor: error: {exc.format_message()} (see auditor --help)", err=True)
         return EXIT_USAGE
     except (KeyboardInterrupt, click.exceptions.Abort):
         # Reports are written only once everything is read and rendered: an interrupted run wrote nothing.
-        _say("auditor: interrupted; nothing was written", err=True)
+        console.say("auditor: interrupted; nothing was written", err=True)
         return EXIT_INTERRUPTED
     except SourceError as exc:
-        _say(f"auditor: cannot read account: {exc}", err=True)
+        console.say(f"auditor: cannot read account: {exc}", err=True)
         return EXIT_UNREADABLE
     except AuditorError as exc:
-        _say(f"auditor: error: {exc}", err=True)
+        console.say(f"auditor: error: {exc}", err=True)
         return EXIT_USAGE
     except Exception as exc:  # noqa: BLE001 - the last line of defence: exit 4, not a traceback
         if os.environ.get("AUDITOR_DEBUG"):
             for line in traceback.format_exc().splitlines():
-                _say(line, err=True)
-        _say(f"auditor: internal error: {type(exc).__name__}: {exc} (set AUDITOR_DEBUG=1 for details)", err=True)
+                console.say(line, err=True)
+        console.say(f"auditor: internal error: {type(exc).__name__}: {exc} (set AUDITOR_DEBUG=1 for details)", err=True)
         return EXIT_INTERNAL
     return code if isinstance(code, int) else EXIT_CLEAN
 
@@ -291,70 +256,10 @@ def _baseline_and_targets(accounts: tuple[str, ...], default: str | None) -> tup
     raise click.UsageError("name a baseline account (auditor compare BASELINE TARGET) or set `baseline` in config")
 
 
-def _print_summary(run: AuditRun, paths: list[Path], threshold: Severity) -> None:
-    for result in run.comparisons:
-        s = result.summary
-        counts = ", ".join(f"{s.count(severity)} {severity.value}" for severity in Severity)
-        waived = f", {s.waived} waived" if s.waived else ""
-        _say(
-            f"{result.baseline.name} ({result.baseline.account_id}) vs {result.target.name} "
-            f"({result.target.account_id}): {s.roles_compared} roles compared, "
-            f"{len(result.findings) - s.waived} findings ({counts}){waived}"
-        )
-        for finding in result.at_or_above(threshold)[:10]:
-            _say(f"  [{finding.severity.value}] {finding.title}")
-    if run.stale_waivers:
-        entries = [str(w.entry) for w in run.stale_waivers]
-        shown = ", ".join(entries[:STALE_SHOWN]) + (
-            f" and {len(entries) - STALE_SHOWN} more" if len(entries) > STALE_SHOWN else ""
-        )
-        _say(f"stale waivers (matched nothing): {shown}; see the report")
-    for path in paths:
-        _say(f"report: {path}")
-
-
-def _say(text: str, err: bool = False) -> None:
-    """Print one line of output: credentials masked, control characters shown as escapes (see auditor.terminal)."""
-    click.echo(for_terminal(text), err=err)
-
-
-@contextmanager
-def _progress() -> Iterator[Callable[[str, int, int], None]]:
-    """A progress bar on stderr while target accounts are read (shown only on a terminal)."""
-    console = Console(stderr=True)
-    with Progress(console=console, transient=True, disable=not console.is_terminal) as bar:
-        task = bar.add_task("reading accounts", total=None)
-
-        def advance(name: str, done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total, description=escape(f"read {for_terminal(name)}"))
-
-        yield advance
-
-
-def _print_stats(run: AuditRun) -> None:
-    table = Table("AWS API operation", "calls", title="API calls")
-    for operation, count in run.stats.api_calls.items():
-        table.add_row(escape(for_terminal(operation)), str(count))
-    table.add_row("total", str(sum(run.stats.api_calls.values())))
-    Console().print(table)
-
-
-def _setup_logging(verbose: int) -> None:
-    handler = logging.StreamHandler(sys.stderr)
-    handler.addFilter(RedactingFilter())  # on the handler: every record written passes through it
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    root = logging.getLogger()
-    root.handlers[:] = [handler]
-    root.setLevel(logging.WARNING)
-    logging.getLogger("auditor").setLevel(logging.INFO if verbose >= 1 else logging.NOTSET)
-    if verbose >= 2:
-        root.setLevel(logging.DEBUG)
-
-
 def _exit_code(runs: list[AuditRun], failing: Sequence[object]) -> int:
     unread = [account for run in runs for account in run.unreadable]
     for account in unread:
-        _say(f"auditor: cannot read account: {account.reason}", err=True)
+        console.say(f"auditor: cannot read account: {account.reason}", err=True)
     if unread:
         return EXIT_UNREADABLE  # an incomplete audit must not pass for a clean one
     return EXIT_DRIFT if failing else EXIT_CLEAN
