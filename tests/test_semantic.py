@@ -491,3 +491,9 @@ def test_an_action_named_one_by_one_is_granted_as_written_whatever_its_resource(
     prod = _statements(_grant("fsx:DescribeVolumes", "arn:aws:fsx:*:*:volume/*/*"))
     finding = only(role("prod", PROD, {"P": prod}), role("dev", DEV, {}))
     assert (finding.kind, finding.actions) == (FindingKind.POLICY_MISSING, ["fsx:DescribeVolumes"])
+
+
+def test_an_action_pattern_has_iam_wildcards_only():
+    # `[` is a plain character in IAM (fnmatch would read `[O]` as a class): the pattern names no known action.
+    assert iamdb.expand("s3:Get[O]bject") == frozenset()
+    assert iamdb.expand("s3:GetObjec?") == {"s3:getobject"}
