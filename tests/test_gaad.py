@@ -13,9 +13,9 @@ from botocore.stub import Stubber
 
 from auditor.config import Config, ResolvedAccount
 from auditor.errors import SnapshotFormatError, SourceError
-from auditor.model.gaad import snapshot_from_gaad
 from auditor.pipeline import compare_accounts, normalize
 from auditor.sources import read_snapshot, write_snapshot
+from auditor.sources.gaad import snapshot_from_gaad
 from auditor.sources.live import GAAD_FILTER, GAAD_PAGE_SIZE, read_authorization_details
 from tests.conftest import REPO, SHARED_GAAD
 

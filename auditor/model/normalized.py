@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal, NamedTuple
 
+from auditor.model.arns import is_aws_managed
 from auditor.model.base import Frozen
-from auditor.model.gaad import is_aws_managed
 from auditor.model.policy import PolicyDocument
 from auditor.model.snapshot import JsonObject
 

@@ -15,8 +15,8 @@ from typing import Any
 import orjson
 
 from auditor.errors import PolicyFormatError, SnapshotFormatError
+from auditor.model.arns import is_aws_managed
 from auditor.model.documents import decode_document
-from auditor.model.gaad import is_aws_managed
 from auditor.model.normalized import NormalizedAccount, NormalizedPolicy, NormalizedRole, PolicyType, RoleParts
 from auditor.model.policy import PolicyDocument
 from auditor.model.snapshot import AccountSnapshot, ManagedPolicyRecord, RoleRecord

@@ -23,10 +23,11 @@ from pydantic import ValidationError
 
 from auditor.config import ResolvedAccount
 from auditor.errors import AssumeRoleError, InputFormatError, SourceError
-from auditor.model.gaad import policy_name, snapshot_from_gaad
+from auditor.model.arns import policy_name
 from auditor.model.snapshot import AccountSnapshot, ManagedPolicyRecord
 from auditor.redact import SECRET_VARIABLES, register_secret
 from auditor.sources.calls import ApiCalls
+from auditor.sources.gaad import snapshot_from_gaad
 from auditor.sources.guard import install_read_only_guard
 
 log = logging.getLogger(__name__)

@@ -13,8 +13,8 @@ from auditor.errors import InputFormatError, ReportError, SnapshotFormatError
 from auditor.gc_pause import gc_paused
 from auditor.model.base import describe_validation_error
 from auditor.model.documents import loads_strict
-from auditor.model.gaad import looks_like_gaad, snapshot_from_gaad
 from auditor.model.snapshot import AccountSnapshot
+from auditor.sources.gaad import looks_like_gaad, snapshot_from_gaad
 
 
 def read_snapshot(path: Path) -> AccountSnapshot:

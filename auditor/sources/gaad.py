@@ -13,6 +13,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from auditor.errors import InputFormatError, PolicyFormatError
+from auditor.model.arns import is_aws_managed, policy_name
 from auditor.model.base import error_location
 from auditor.model.documents import decode_document
 from auditor.model.snapshot import AccountSnapshot, JsonObject, ManagedPolicyRecord, RoleRecord
@@ -100,16 +101,6 @@ def snapshot_from_gaad(
         source=source,
         roles=dict(sorted(roles.items())),
     )
-
-
-def is_aws_managed(arn: str) -> bool:
-    """True for policies AWS owns (`arn:aws:iam::aws:policy/...`), the same document in every account."""
-    return ":iam::aws:policy/" in arn
-
-
-def policy_name(arn: str) -> str:
-    """The policy name is the last segment of its ARN (moto omits PolicyName in GAAD)."""
-    return arn.rsplit("/", 1)[-1]
 
 
 def _default_document(policy: _Policy) -> JsonObject | None:
