@@ -6,6 +6,7 @@ import random
 import sys
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -89,7 +90,9 @@ def _trust(rng: random.Random, account: str) -> dict[str, Any]:
     }
 
 
+@cache
 def _customer_policies(env: str, account: str) -> list[ManagedPolicyRecord]:
+    # Built once per account: the records are immutable, and every role draws from the same thirty.
     rng = random.Random(7)  # the same shared policies in both accounts
     return [
         ManagedPolicyRecord(
