@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import re
 import threading
-import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -26,7 +24,7 @@ from auditor.errors import AssumeRoleError, InputFormatError, SourceError
 from auditor.model.arns import policy_name
 from auditor.model.snapshot import AccountSnapshot, ManagedPolicyRecord
 from auditor.redact import SECRET_VARIABLES, register_secret
-from auditor.sources.calls import ApiCalls
+from auditor.sources.calls import DENIED, ApiCalls, call_aws, field
 from auditor.sources.gaad import snapshot_from_gaad
 from auditor.sources.guard import install_read_only_guard
 
@@ -34,12 +32,9 @@ log = logging.getLogger(__name__)
 SESSION_NAME = "iam-drift-auditor"
 GAAD_FILTER = ["Role", "LocalManagedPolicy"]
 GAAD_PAGE_SIZE = 1000
-_DENIED = frozenset({"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "UnauthorizedAccess"})
-_THROTTLED = frozenset({"Throttling", "ThrottlingException", "RequestLimitExceeded", "TooManyRequestsException"})
 DEFAULT_MAX_ATTEMPTS = 10
 CONNECT_TIMEOUT = 10
 READ_TIMEOUT = 60
-PARSE_ATTEMPTS = 3
 MAX_PAGES = 1000
 """GAAD pages of 1,000 items: far beyond IAM's quotas (roles and customer managed policies per account)."""
 _INSTRUMENTED = "_iam_drift_auditor_instrumented"
@@ -163,7 +158,7 @@ def open_session(account: ResolvedAccount, factory: ClientFactory | None = None)
     if account.role_arn is None:
         identity = call_aws(account, "sts:GetCallerIdentity", sts.get_caller_identity)
         _register_credentials(base)
-        account_id = _field(account, "sts:GetCallerIdentity", identity, "Account")
+        account_id = field(account, "sts:GetCallerIdentity", identity, "Account")
         if not isinstance(account_id, str) or not re.fullmatch(r"[0-9]{12}", account_id):
             raise SourceError(f"account {account.name!r}: sts:GetCallerIdentity returned no account ID")
         return base, account_id
@@ -177,8 +172,8 @@ def open_session(account: ResolvedAccount, factory: ClientFactory | None = None)
             f"{exc} (role {account.role_arn}; its trust policy must also trust the caller)", exc.fix
         ) from exc.__cause__
     _register_credentials(base)
-    credentials = _field(account, "sts:AssumeRole", response, "Credentials")
-    keys = [_field(account, "sts:AssumeRole", credentials, key) for key in _CREDENTIAL_KEYS]
+    credentials = field(account, "sts:AssumeRole", response, "Credentials")
+    keys = [field(account, "sts:AssumeRole", credentials, key) for key in _CREDENTIAL_KEYS]
     if not all(isinstance(key, str) and key for key in keys):
         raise SourceError(f"account {account.name!r}: sts:AssumeRole returned malformed credentials")
     register_secret(*keys)
@@ -200,14 +195,6 @@ def _register_credentials(session: boto3.Session) -> None:
     if resolved is not None:
         frozen = resolved.get_frozen_credentials()
         register_secret(frozen.access_key, frozen.secret_key, frozen.token)
-
-
-def _field(account: ResolvedAccount | None, action: str, response: Any, key: str) -> Any:
-    """`response[key]`, or SourceError saying the response lacked it (a proxy or a broken endpoint)."""
-    if not isinstance(response, dict) or key not in response:
-        where = f"account {account.name!r}: " if account else ""
-        raise SourceError(f"{where}{action} returned an unexpected response (no {key})")
-    return response[key]
 
 
 def read_authorization_details(iam: Any) -> dict[str, list[Any]]:
@@ -254,70 +241,21 @@ def _fetch_managed(iam: Any, arn: str) -> ManagedPolicyRecord:
     name = policy_name(arn)
     try:
         policy = call_aws(None, "iam:GetPolicy", iam.get_policy, resource=arn, PolicyArn=arn)
-        version_id = _field(None, "iam:GetPolicy", _field(None, "iam:GetPolicy", policy, "Policy"), "DefaultVersionId")
+        version_id = field(None, "iam:GetPolicy", field(None, "iam:GetPolicy", policy, "Policy"), "DefaultVersionId")
         version = call_aws(
             None, "iam:GetPolicyVersion", iam.get_policy_version, resource=arn, PolicyArn=arn, VersionId=version_id
         )
-        document = _field(
-            None, "iam:GetPolicyVersion", _field(None, "iam:GetPolicyVersion", version, "PolicyVersion"), "Document"
+        document = field(
+            None, "iam:GetPolicyVersion", field(None, "iam:GetPolicyVersion", version, "PolicyVersion"), "Document"
         )
     except SourceError as exc:
         error = exc.__cause__
         if not isinstance(error, botocore.exceptions.ClientError):
             raise  # the network or the endpoint failed: the account cannot be read, not this policy
         code = error.response.get("Error", {}).get("Code", "")
-        if code in _DENIED:
+        if code in DENIED:
             reason = f"AccessDenied on iam:GetPolicy/iam:GetPolicyVersion for {arn}"
         else:
             reason = f"{code or 'error'} reading {arn}: {error.response.get('Error', {}).get('Message', '')}".strip()
         return ManagedPolicyRecord(name=name, arn=arn, unreadable=reason)
     return ManagedPolicyRecord(name=policy.get("Policy", {}).get("PolicyName", name), arn=arn, document=document)
-
-
-def call_aws(account: ResolvedAccount | None, action: str, func: Any, resource: str = "*", **params: Any) -> Any:
-    """Call `func`, turning AWS errors into SourceError that names the action (and the statement to add)."""
-    where = f"account {account.name!r}: " if account else ""
-    try:
-        return _parsed(func, params)
-    except botocore.parsers.ResponseParserError as exc:
-        raise SourceError(f"{where}{action} failed: the response could not be parsed ({_first_line(exc)})") from exc
-    except botocore.exceptions.ClientError as exc:
-        error = exc.response.get("Error", {})
-        code = error.get("Code", "")
-        if code in _DENIED:
-            statement = json.dumps({"Effect": "Allow", "Action": action, "Resource": resource})
-            raise SourceError(
-                f"{where}AccessDenied on {action}; add to the auditor's policy: {statement}", statement
-            ) from exc
-        if code in _THROTTLED:
-            raise SourceError(
-                f"{where}{action} still throttled after the allowed retries; run again later or raise "
-                "aws.max_attempts in the config",
-                "aws.max_attempts",
-            ) from exc
-        raise SourceError(f"{where}{action} failed: {code}: {error.get('Message', '')}".rstrip(": ")) from exc
-    except botocore.exceptions.NoCredentialsError as exc:
-        raise SourceError(
-            f"{where}no AWS credentials found for {action} (set a profile or the standard chain)"
-        ) from exc
-    except botocore.exceptions.BotoCoreError as exc:
-        raise SourceError(f"{where}{action} failed: {exc}") from exc
-    except ValueError as exc:  # http.client refuses a header, e.g. a credential with a stray CR
-        raise SourceError(f"{where}{action} failed: {exc}") from exc
-
-
-def _parsed(func: Any, params: dict[str, Any]) -> Any:
-    # botocore retries throttling and dropped connections, not a response it cannot parse (truncated, not
-    # XML, a proxy's error page): those are retried here, a few times, before the account counts as unreadable.
-    for attempt in range(PARSE_ATTEMPTS):
-        try:
-            return func(**params)
-        except botocore.parsers.ResponseParserError:
-            if attempt == PARSE_ATTEMPTS - 1:
-                raise
-            time.sleep(0.2 * 2**attempt)
-    raise AssertionError("unreachable")
-
-
-def _first_line(exc: Exception) -> str:
-    return str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__

@@ -9,7 +9,8 @@ from fnmatch import fnmatchcase
 from auditor.config import OrganizationConfig, ResolvedAccount
 from auditor.errors import UsageError
 from auditor.names import sanitized
-from auditor.sources.live import ClientFactory, call_aws, open_session
+from auditor.sources.calls import call_aws
+from auditor.sources.live import ClientFactory, open_session
 
 _SEGMENTS = re.compile(r"[-_.]")
 
