@@ -8,7 +8,8 @@ from typing import Any, Literal
 
 from deepdiff import DeepDiff
 
-from auditor.effective import Grant, Permissions, Source, effective_permissions
+from auditor.effective import effective_permissions
+from auditor.grants import Grant, Permissions, Source
 from auditor.match import RolePair
 from auditor.model.normalized import NormalizedPolicy, NormalizedRole
 from auditor.normalize.placeholders import spelled

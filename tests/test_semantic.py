@@ -355,7 +355,7 @@ def test_a_grant_the_other_side_already_covers_is_not_drift(prod: dict[str, Any]
     ],
 )
 def test_resource_patterns_cover_by_iam_wildcard_rules(pattern: str, resource: str, covered: bool):
-    from auditor.effective import covers
+    from auditor.grants import covers
 
     assert covers(pattern, resource) is covered
 

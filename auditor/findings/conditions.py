@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from enum import StrEnum
 
-from auditor.effective import covers
+from auditor.grants import covers
 from auditor.model.policy import Condition
 from auditor.normalize.conditions import parts
 

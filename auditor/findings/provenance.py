@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
-from auditor.effective import Grant, Source
 from auditor.findings.model import GrantGroup
 from auditor.findings.sides import Sides
+from auditor.grants import Grant, Source
 from auditor.iamdb import display_name, expand
 from auditor.model.policy import Condition
 
