@@ -6,10 +6,11 @@ from collections.abc import Iterable, Iterator
 
 from auditor.diff import PolicyChange, RoleDiff
 from auditor.effective import allows_no_more, effective_permissions, policy_grants
+from auditor.findings.make import make_finding, plural, policy_ref
 from auditor.findings.model import Finding, FindingKind, Severity
 from auditor.findings.permissions import permission_findings, restructured
 from auditor.findings.severity import grant_severity, worst
-from auditor.findings.sides import Sides, make_finding, plural, policy_ref
+from auditor.findings.sides import Sides
 from auditor.findings.trust import deleted_principals, trust_findings
 from auditor.iamdb import is_known
 from auditor.match import RolePair

@@ -12,12 +12,13 @@ from collections import defaultdict
 from collections.abc import Iterator
 
 from auditor.diff import PermissionDelta, RoleDiff
+from auditor.findings.make import make_finding, plural, policy_ref
 from auditor.findings.model import Finding, FindingKind, Severity
 from auditor.findings.policy_sides import absent, counterpart, policy_documents
 from auditor.findings.provenance import Grants, groups, written
 from auditor.findings.scoped import same_requests, scope_finding, scoped, uncovered, whole_policy_grants
 from auditor.findings.severity import breaks_workload, grant_severity, worst
-from auditor.findings.sides import Sides, make_finding, plural, policy_ref
+from auditor.findings.sides import Sides
 from auditor.model.normalized import NormalizedPolicy, NormalizedRole
 
 

@@ -8,11 +8,12 @@ from dataclasses import dataclass
 
 from auditor.diff import PermissionDelta
 from auditor.findings.conditions import Change, compare_conditions
+from auditor.findings.make import make_finding, plural, policy_ref
 from auditor.findings.model import Finding, FindingKind, Severity
 from auditor.findings.policy_sides import absent, counterpart, policy_documents
 from auditor.findings.provenance import Grants, condition_text, groups, written
 from auditor.findings.severity import grant_severity, worst
-from auditor.findings.sides import Sides, make_finding, plural, policy_ref
+from auditor.findings.sides import Sides
 from auditor.grants import Grant, Permissions, Scope, covers
 from auditor.model.normalized import NormalizedRole
 

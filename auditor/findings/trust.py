@@ -7,8 +7,9 @@ from collections.abc import Iterator
 from typing import Any
 
 from auditor.findings.conditions import Change, compare_conditions
+from auditor.findings.make import make_finding
 from auditor.findings.model import Finding, FindingKind, PolicyRef, Severity
-from auditor.findings.sides import Sides, make_finding
+from auditor.findings.sides import Sides
 from auditor.model.normalized import NormalizedPolicy, NormalizedRole
 from auditor.model.policy import Condition
 from auditor.normalize.placeholders import ACCOUNT
