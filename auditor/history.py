@@ -5,11 +5,15 @@ from __future__ import annotations
 import re
 from datetime import date
 from pathlib import Path
+from types import UnionType
+from typing import Any, Union, get_args, get_origin
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from auditor.errors import ReportError
 from auditor.findings import AuditResult, Finding, FindingHistory
+from auditor.findings.result import RESULT_SCHEMA_VERSION
+from auditor.model.documents import loads_strict
 
 _DATED = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 
@@ -33,13 +37,43 @@ def _run_date(path: Path) -> date | None:
 
 
 def load_result(path: Path) -> AuditResult | None:
-    """A comparison's report.json from a previous run; None if that run had no such comparison."""
+    """A comparison's report.json from a previous run; None if that run had no such comparison.
+
+    Read tolerantly: fields this version does not know (written by a later one) are ignored, and a report
+    of another schema version is refused in one line that names both versions.
+    """
     if not path.is_file():
         return None
     try:
-        return AuditResult.model_validate_json(path.read_text(encoding="utf-8"))
+        data = loads_strict(path.read_text(encoding="utf-8"))
+        version = data.get("schema_version", RESULT_SCHEMA_VERSION) if isinstance(data, dict) else None
+        if version != RESULT_SCHEMA_VERSION:
+            raise ReportError(
+                f"{path}: the previous run's report has schema_version {version!r}; this version of "
+                f"iam-drift-auditor reads schema_version {RESULT_SCHEMA_VERSION} (run the audit with the version "
+                "that wrote it, or start the history afresh)"
+            )
+        return AuditResult.model_validate(known_fields(data, AuditResult))
     except (OSError, ValueError, ValidationError) as exc:
         raise ReportError(f"{path}: cannot read the previous run's report ({type(exc).__name__})") from None
+
+
+def known_fields(data: Any, annotation: Any) -> Any:
+    """`data` without the keys the model behind `annotation` does not declare, at every depth."""
+    origin = get_origin(annotation)
+    if origin in (Union, UnionType):
+        models = [arg for arg in get_args(annotation) if isinstance(arg, type) and issubclass(arg, BaseModel)]
+        return known_fields(data, models[0]) if len(models) == 1 else data
+    if origin is list and isinstance(data, list):
+        (item,) = get_args(annotation) or (Any,)
+        return [known_fields(value, item) for value in data]
+    if origin is dict and isinstance(data, dict):
+        _, item = get_args(annotation) or (Any, Any)
+        return {key: known_fields(value, item) for key, value in data.items()}
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel) and isinstance(data, dict):
+        fields = annotation.model_fields
+        return {key: known_fields(value, fields[key].annotation) for key, value in data.items() if key in fields}
+    return data
 
 
 def mark(result: AuditResult, previous: AuditResult | None, previous_date: date | None, today: date) -> AuditResult:

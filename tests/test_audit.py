@@ -248,3 +248,36 @@ def test_stray_folders_among_the_runs_are_not_taken_for_runs(audit_dir: Path, st
     (audit_dir / "reports" / stray).mkdir(parents=True)
     assert main(["audit", "--now", WEEK_1]) == 1
     assert _report(audit_dir, "2026-11-20")["previous_run"] is None
+
+
+def _rewrite_week_one(folder: Path, change: Any) -> None:
+    path = folder / "reports" / "2026-11-20" / "prod-vs-dev" / "report.json"
+    data = json.loads(path.read_text())
+    change(data)
+    path.write_text(json.dumps(data))
+
+
+def test_a_previous_report_with_fields_this_version_does_not_know_is_still_read(audit_dir: Path):
+    main(["audit", "--now", WEEK_1])
+
+    def later_version(data: dict[str, Any]) -> None:
+        data["written_by_a_later_version"] = {"anything": 1}
+        for finding in data["findings"]:
+            finding["risk_score"] = 7
+            finding["history"]["seen_in_runs"] = 1
+
+    _rewrite_week_one(audit_dir, later_version)
+    assert main(["audit", "--now", WEEK_2, "--fail-on-new", "low"]) == 0  # read: nothing is new
+    assert {f["history"]["status"] for f in _report(audit_dir, "2026-11-27")["findings"]} == {"persisting"}
+
+
+@pytest.mark.parametrize("version", [0, 2])
+def test_a_previous_report_of_another_schema_version_is_refused_in_one_line_naming_both(
+    audit_dir: Path, capsys, version: int
+):
+    main(["audit", "--now", WEEK_1])
+    _rewrite_week_one(audit_dir, lambda data: data.update(schema_version=version))
+    capsys.readouterr()
+    assert main(["audit", "--now", WEEK_2]) == 2
+    [line] = capsys.readouterr().err.strip().splitlines()
+    assert f"schema_version {version}" in line and "reads schema_version 1" in line
