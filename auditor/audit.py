@@ -57,8 +57,11 @@ def write_audit(
         for result in run.comparisons:
             for name, text in render(result, formats, options).items():
                 files[f"{comparison_folder(result)}/{name}"] = text
-    files |= render_index(outcome.runs, outcome.run_date, comparison_folder)
-    files["summary.md"] = render_summary(outcome.runs, outcome.run_date, outcome.previous, comparison_folder)
+    reports_written = {path.rsplit("/", 1)[-1] for path in files}
+    files |= render_index(outcome.runs, outcome.run_date, comparison_folder, reports_written)
+    files["summary.md"] = render_summary(
+        outcome.runs, outcome.run_date, outcome.previous, comparison_folder, reports_written
+    )
     folder = reports / outcome.run_date.isoformat()
     written = write_run(folder, files)
     write_files({reports / "latest": outcome.run_date.isoformat() + "\n"})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import configparser
 import json
+import re
 import shlex
 import shutil
 import subprocess
@@ -281,3 +282,14 @@ def test_a_previous_report_of_another_schema_version_is_refused_in_one_line_nami
     assert main(["audit", "--now", WEEK_2]) == 2
     [line] = capsys.readouterr().err.strip().splitlines()
     assert f"schema_version {version}" in line and "reads schema_version 1" in line
+
+
+def test_index_and_summary_link_only_to_the_reports_written(audit_dir: Path):
+    main(["audit", "--now", WEEK_1, "--format", "json"])
+    run = audit_dir / "reports" / "2026-11-20"
+    texts = [(run / name).read_text() for name in ("index.md", "index.html", "summary.md")]
+    links = {link for text in texts for link in re.findall(r'(?:\]\(|href=")([^)"#]+)', text)}
+    assert links and all((run / link).is_file() for link in links), sorted(links)
+    assert "prod-vs-dev/report.json" in links and not any(
+        link.endswith((".md", ".html")) for link in links - {"summary.md"}
+    )

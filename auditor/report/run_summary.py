@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import date
 
@@ -21,7 +21,8 @@ class Line:
 
     finding: Finding
     comparison: str
-    link: str
+    link: str | None
+    """Into the report that was written (md, else html, else json); None when none of them was."""
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,8 @@ class Row:
     folder: str
     new: int
     persisting: int
+    links: list[tuple[str, str]]
+    """(format, path) of each report written for the comparison, and of no other."""
 
     @property
     def counts(self) -> list[tuple[Severity, int]]:
@@ -39,11 +42,21 @@ class Row:
         return [(severity, self.result.summary.count(severity)) for severity in Severity]
 
 
+# The reports a comparison folder may hold, in the order links to them are offered.
+REPORT_FILES = (("md", "report.md"), ("html", "report.html"), ("json", "report.json"))
+
+
 def render_summary(
-    runs: list[AuditRun], run_date: date, previous: date | None, folder_of: Callable[[AuditResult], str]
+    runs: list[AuditRun],
+    run_date: date,
+    previous: date | None,
+    folder_of: Callable[[AuditResult], str],
+    written: Collection[str] = ("report.md", "report.html", "report.json"),
 ) -> str:
-    """summary.md: counts per comparison, new findings first with links, then resolved; under 58 KB."""
-    rows, new, resolved = _collect(runs, folder_of)
+    """summary.md: counts per comparison, new findings first with links, then resolved; under 58 KB.
+
+    `written`: the report files each comparison folder holds; links point at those alone."""
+    rows, new, resolved = _collect(runs, folder_of, written)
     unread = _unread(runs)
     template = markdown_environment().get_template("summary.md.j2")
     shown_new, shown_resolved = len(new), len(resolved)
@@ -67,9 +80,14 @@ def render_summary(
             shown_new = shown_new * 3 // 4
 
 
-def render_index(runs: list[AuditRun], run_date: date, folder_of: Callable[[AuditResult], str]) -> dict[str, str]:
-    """index.md and index.html: every comparison of the run with its counts and report links."""
-    rows, _, _ = _collect(runs, folder_of)
+def render_index(
+    runs: list[AuditRun],
+    run_date: date,
+    folder_of: Callable[[AuditResult], str],
+    written: Collection[str] = ("report.md", "report.html", "report.json"),
+) -> dict[str, str]:
+    """index.md and index.html: every comparison of the run with its counts and links to the reports written."""
+    rows, _, _ = _collect(runs, folder_of, written)
     facts = {"rows": rows, "run_date": run_date, "severities": list(Severity), "unread": _unread(runs)}
     return {
         "index.md": markdown_environment().get_template("index.md.j2").render(**facts),
@@ -81,18 +99,25 @@ def _unread(runs: list[AuditRun]) -> list[UnreadableAccount]:
     return [account for run in runs for account in run.unreadable]
 
 
-def _collect(runs: list[AuditRun], folder_of: Callable[[AuditResult], str]) -> tuple[list[Row], list[Line], list[Line]]:
+def _collect(
+    runs: list[AuditRun], folder_of: Callable[[AuditResult], str], written: Collection[str]
+) -> tuple[list[Row], list[Line], list[Line]]:
     rows, new, resolved = [], [], []
+    files = [(label, name) for label, name in REPORT_FILES if name in written]
+    # Findings link into the first report that has anchors for them: Markdown, else HTML; JSON has none.
+    target = next((name for _, name in files if name != "report.json"), None)
     for run in runs:
         for result in run.comparisons:
             folder = folder_of(result)
             name = f"{result.baseline.name} vs {result.target.name}"
             anchors = {item.finding.fingerprint: item.anchor for item in build_view(result).items}
             fresh = [f for f in result.findings if not f.waived and f.history and f.history.status == "new"]
-            new += [Line(f, name, f"{folder}/report.md#{anchors[f.fingerprint]}") for f in fresh]
-            resolved += [Line(f, name, f"{folder}/report.md") for f in result.resolved]
+            at = f"{folder}/{target}" if target else None
+            new += [Line(f, name, f"{at}#{anchors[f.fingerprint]}" if at else None) for f in fresh]
+            resolved += [Line(f, name, at) for f in result.resolved]
             counted = [f for f in result.findings if not f.waived]
-            rows.append(Row(result, folder, len(fresh), len(counted) - len(fresh)))
+            links = [(label, f"{folder}/{file}") for label, file in files]
+            rows.append(Row(result, folder, len(fresh), len(counted) - len(fresh), links))
     new.sort(key=lambda line: line.finding.urgency)
     resolved.sort(key=lambda line: line.finding.urgency)
     return rows, new, resolved
