@@ -64,6 +64,9 @@ class RolesConfig(Frozen):
     exclude: tuple[str, ...] = DEFAULT_EXCLUDE
     include_service_roles: bool = Field(default=False, strict=True)
     """Service-linked roles (path /aws-service-role/) are AWS's own and left out unless this is true."""
+    access_roles: tuple[str, ...] = ("OrganizationAccountAccessRole", "iam-drift-auditor-readonly")
+    """Roles that exist to reach an account, not to run a workload (the one AWS Organizations creates in each
+    member, the auditor's own): left out of comparisons. `[]` compares them too."""
     map: dict[str, str] = Field(default_factory=dict)
     """Explicit pairs, baseline role name -> target role name; they win over every other rule."""
     match_tags: tuple[str, ...] = ()

@@ -61,6 +61,8 @@ def in_scope(role: NormalizedRole, scope: RolesConfig, only: Iterable[str] = ())
     """True if the role passes include and exclude (globs on names, or `/path/` prefixes) and `only` globs."""
     if is_service_linked(role) and not scope.include_service_roles:
         return False
+    if role.name in scope.access_roles:
+        return False
     only = tuple(only)
     if only and not any(fnmatchcase(role.name, glob) for glob in only):
         return False

@@ -132,6 +132,19 @@ def test_service_linked_roles_pair_by_exact_name_when_included():
     ]
 
 
+def test_roles_that_exist_to_reach_the_account_are_left_out_by_default():
+    # AWS Organizations creates OrganizationAccountAccessRole in members only: with the management account as
+    # baseline it would be an extra role in every member.
+    assert pairs(["a-prod"], ["a-dev", "OrganizationAccountAccessRole", "iam-drift-auditor-readonly"]) == [
+        ("a-prod", "a-dev", RULE_ENV)
+    ]
+
+
+def test_roles_that_exist_to_reach_the_account_are_compared_when_asked():
+    found = pairs(["a-prod"], ["a-dev", "OrganizationAccountAccessRole"], RolesConfig(access_roles=()))
+    assert (None, "OrganizationAccountAccessRole", None) in found
+
+
 def test_explicit_map_wins_over_every_rule():
     scope = RolesConfig(map={"legacy-api-prod": "api-v2-dev"})
     assert pairs(["legacy-api-prod", "api-v2-prod"], ["api-v2-dev", "legacy-api-dev"], scope) == [
