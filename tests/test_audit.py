@@ -293,3 +293,15 @@ def test_index_and_summary_link_only_to_the_reports_written(audit_dir: Path):
     assert "prod-vs-dev/report.json" in links and not any(
         link.endswith((".md", ".html")) for link in links - {"summary.md"}
     )
+
+
+def test_the_console_says_what_is_new_persisting_and_resolved_and_lists_the_new_first(audit_dir: Path, capsys):
+    main(["audit", "--now", WEEK_1])
+    _week_two_dev(audit_dir)
+    capsys.readouterr()
+    main(["audit", "--now", WEEK_2, "--fail-on", "low"])
+    lines = capsys.readouterr().out.splitlines()
+    persisting = len(_report(audit_dir, "2026-11-27")["findings"]) - 1
+    assert f"  1 new, {persisting} persisting, 1 resolved since 2026-11-20" in lines
+    listed = [line for line in lines if line.startswith("  [")]
+    assert "(new)" in listed[0] and not any("(new)" in line for line in listed[1:])

@@ -19,6 +19,8 @@ from auditor.findings import AuditRun, Severity
 from auditor.redact import RedactingFilter, for_terminal
 
 STALE_SHOWN = 10
+SHOWN = 10
+"""Findings listed per comparison on the console; the report has them all."""
 
 
 def print_summary(run: AuditRun, paths: list[Path], threshold: Severity) -> None:
@@ -31,8 +33,21 @@ def print_summary(run: AuditRun, paths: list[Path], threshold: Severity) -> None
             f"({result.target.account_id}): {s.roles_compared} roles compared, "
             f"{len(result.findings) - s.waived} findings ({counts}){waived}"
         )
-        for finding in result.at_or_above(threshold)[:10]:
-            say(f"  [{finding.severity.value}] {finding.title}")
+        listed = result.at_or_above(threshold)
+        if any(finding.history for finding in result.findings):
+            # A scheduled run: what changed since the previous one first, new findings at the top.
+            new = [f for f in result.findings if not f.waived and f.history and f.history.status == "new"]
+            since = f" since {result.previous_run.isoformat()}" if result.previous_run else " (first run)"
+            say(
+                f"  {len(new)} new, {len(result.findings) - s.waived - len(new)} persisting, "
+                f"{len(result.resolved)} resolved{since}"
+            )
+            listed = sorted(listed, key=lambda f: not (f.history and f.history.status == "new"))
+        for finding in listed[:SHOWN]:
+            mark = " (new)" if finding.history and finding.history.status == "new" else ""
+            say(f"  [{finding.severity.value}]{mark} {finding.title}")
+        if len(listed) > SHOWN:
+            say(f"  ...and {len(listed) - SHOWN} more at or above {threshold.value}: see the report")
     if run.stale_waivers:
         entries = [str(w.entry) for w in run.stale_waivers]
         shown = ", ".join(entries[:STALE_SHOWN]) + (
