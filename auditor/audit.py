@@ -10,7 +10,7 @@ from pathlib import Path
 from auditor.config import Config
 from auditor.errors import UsageError
 from auditor.findings import AuditResult, AuditRun, Severity
-from auditor.history import load_result, mark, previous_run
+from auditor.history import earlier_runs, load_result, mark
 from auditor.names import sanitized
 from auditor.pipeline import compare_many
 from auditor.report import RenderOptions, render, write_files, write_run
@@ -31,13 +31,13 @@ def run_audits(config: Config, reports: Path, now: datetime) -> AuditOutcome:
     if not config.audits:
         raise UsageError("the config has no audits; add `audits: [{baseline: prod, targets: [dev]}]`")
     today = now.date()
-    earlier = previous_run(reports, today)
+    earlier = earlier_runs(reports, today)
     runs = []
     for spec in config.audits:
         run = compare_many(config, spec.baseline, spec.targets, now=now)
         marked = [_marked(result, earlier, today) for result in run.comparisons]
         runs.append(run.model_copy(update={"comparisons": marked}))
-    return AuditOutcome(run_date=today, runs=runs, previous=earlier[0] if earlier else None)
+    return AuditOutcome(run_date=today, runs=runs, previous=earlier[0][0] if earlier else None)
 
 
 def write_audit(
@@ -83,11 +83,14 @@ def comparison_folder(result: AuditResult) -> str:
     return f"{safe_name(result.baseline.name)}-vs-{safe_name(result.target.name)}"
 
 
-def _marked(result: AuditResult, earlier: tuple[date, Path] | None, today: date) -> AuditResult:
-    if earlier is None:
-        return mark(result, None, None, today)
-    previous = load_result(earlier[1] / comparison_folder(result) / "report.json")
-    return mark(result, previous, earlier[0] if previous else None, today)
+def _marked(result: AuditResult, earlier: list[tuple[date, Path]], today: date) -> AuditResult:
+    # Against the latest earlier run that compared this pair: a run in which the target could not be read
+    # has no report for it, and must not make every finding new again (or hide what was resolved).
+    for day, folder in earlier:
+        previous = load_result(folder / comparison_folder(result) / "report.json")
+        if previous is not None:
+            return mark(result, previous, day, today)
+    return mark(result, None, None, today)
 
 
 def safe_name(name: str) -> str:

@@ -18,12 +18,12 @@ from auditor.model.documents import loads_strict
 _DATED = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 
 
-def previous_run(reports: Path, before: date) -> tuple[date, Path] | None:
-    """The most recent dated run folder (`reports/YYYY-MM-DD/`) strictly before `before`, if any."""
+def earlier_runs(reports: Path, before: date) -> list[tuple[date, Path]]:
+    """Every dated run folder strictly before `before`, the most recent first."""
     if not reports.is_dir():
-        return None
-    runs = sorted((day, path) for path in reports.iterdir() if (day := _run_date(path)) is not None and day < before)
-    return runs[-1] if runs else None
+        return []
+    found = [(day, path) for path in reports.iterdir() if (day := _run_date(path)) is not None and day < before]
+    return sorted(found, reverse=True)
 
 
 def _run_date(path: Path) -> date | None:

@@ -305,3 +305,27 @@ def test_the_console_says_what_is_new_persisting_and_resolved_and_lists_the_new_
     assert f"  1 new, {persisting} persisting, 1 resolved since 2026-11-20" in lines
     listed = [line for line in lines if line.startswith("  [")]
     assert "(new)" in listed[0] and not any("(new)" in line for line in listed[1:])
+
+
+def test_a_run_that_could_not_read_the_target_is_skipped_when_marking_the_next(audit_dir: Path):
+    main(["audit", "--now", WEEK_1])
+    config = audit_dir / "config.yaml"
+    kept = config.read_text()
+    # Week 2 reads dev live, from an endpoint where nothing listens: no report for the pair that week.
+    config.write_text(
+        kept.replace("    snapshot: baselines/demo/dev.json\n", "    role_arn: arn:aws:iam::222222222222:role/gone\n")
+    )
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+        patch.setenv("AWS_ACCESS_KEY_ID", "AKIAEXAMPLEEXAMPLE00")
+        patch.setenv("AWS_SECRET_ACCESS_KEY", "not-a-secret")
+        patch.setenv("AWS_MAX_ATTEMPTS", "1")
+        assert main(["audit", "--now", WEEK_2]) == 3
+    assert (audit_dir / "reports" / "2026-11-27" / "summary.md").is_file()
+    config.write_text(kept)
+    _week_two_dev(audit_dir)
+    main(["audit", "--now", "2026-12-04T06:00:00+00:00"])
+    third = _report(audit_dir, "2026-12-04")
+    assert third["previous_run"] == "2026-11-20"  # the last run that compared the pair
+    assert [f["policy"]["name"] for f in third["resolved"]] == ["ObservabilityAccess"]
+    assert [f["history"]["status"] for f in third["findings"]].count("new") == 1
