@@ -104,10 +104,8 @@ def _structural(base: NormalizedRole, target: NormalizedRole, change: PolicyChan
 
 
 def _role_missing(base: NormalizedRole, sides: Sides) -> Finding:
-    name = sides.target_name(base.name)
-    inline = {key: sides.for_target(p.raw) for key, p in base.inline.items() if p.raw is not None}
-    managed = [sides.target_name(p.arn) for p in base.managed.values() if p.arn]
-    trust = sides.for_target(base.trust.raw) if base.trust and base.trust.raw else None
+    wanted = sides.target_role(base)
+    name = wanted.name
     return make_finding(
         FindingKind.ROLE_MISSING,
         Severity.HIGH,
@@ -118,8 +116,8 @@ def _role_missing(base: NormalizedRole, sides: Sides) -> Finding:
         title=f"Role {name} is missing in {sides.target.name}",
         message=f"{sides.baseline.name} has the role {base.name}; {sides.target.name} has no role that pairs with it "
         f"(expected {name}).",
-        expected_document=trust,
-        details=[f"inline policy {key}" for key in inline] + [f"managed policy {arn}" for arn in managed],
+        expected_document=wanted.trust,
+        details=[f"inline policy {key}" for key in wanted.inline] + [f"managed policy {arn}" for arn in wanted.managed],
     )
 
 

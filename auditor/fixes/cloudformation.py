@@ -8,6 +8,7 @@ from typing import Any
 
 import yaml
 
+from auditor.findings.sides import TargetRole
 from auditor.terminal import printable
 
 # libyaml's dumper where PyYAML was built with it: the same YAML, several times faster than the pure-Python one.
@@ -60,23 +61,20 @@ def boundary(role: str, arn: str | None) -> str:
     return _note(where) + "\n" + document_yaml({"PermissionsBoundary": arn})
 
 
-def role(
-    name: str,
-    path: str,
-    trust_document: dict[str, Any],
-    inline: dict[str, dict[str, Any]],
-    managed: list[str],
-    boundary_arn: str | None,
-) -> str:
+def role(wanted: TargetRole) -> str:
     """A whole AWS::IAM::Role resource with its policies and boundary."""
-    properties: dict[str, Any] = {"RoleName": name, "Path": path, "AssumeRolePolicyDocument": trust_document}
-    if inline:
-        properties["Policies"] = [{"PolicyName": n, "PolicyDocument": d} for n, d in inline.items()]
-    if managed:
-        properties["ManagedPolicyArns"] = managed
-    if boundary_arn:
-        properties["PermissionsBoundary"] = boundary_arn
-    logical_id = "".join(part.capitalize() for part in re.split(r"[^A-Za-z0-9]+", name) if part) or "Role"
+    properties: dict[str, Any] = {
+        "RoleName": wanted.name,
+        "Path": wanted.path,
+        "AssumeRolePolicyDocument": wanted.trust or {},
+    }
+    if wanted.inline:
+        properties["Policies"] = [{"PolicyName": n, "PolicyDocument": d} for n, d in wanted.inline.items()]
+    if wanted.managed:
+        properties["ManagedPolicyArns"] = wanted.managed
+    if wanted.boundary:
+        properties["PermissionsBoundary"] = wanted.boundary
+    logical_id = "".join(part.capitalize() for part in re.split(r"[^A-Za-z0-9]+", wanted.name) if part) or "Role"
     return document_yaml({"Resources": {logical_id: {"Type": "AWS::IAM::Role", "Properties": properties}}})
 
 

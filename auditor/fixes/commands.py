@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from auditor.findings.model import Remediation
+from auditor.findings.sides import TargetRole
 from auditor.fixes import cloudformation, shell, terraform
 
 
@@ -142,33 +143,31 @@ def boundary_set(role: str, arn: str | None, document: dict[str, Any] | None = N
     )
 
 
-def role_create(
-    role: str,
-    path: str,
-    trust: dict[str, Any] | None,
-    inline: dict[str, dict[str, Any]],
-    managed: list[str],
-    boundary: str | None,
-) -> Remediation:
+def role_create(wanted: TargetRole) -> Remediation:
     """Create the missing role with the baseline's trust policy, policies and boundary."""
+    role = wanted.name
     trust_file = shell.tmp_file(role, "trust")
-    steps = [shell.write_file(trust_file, trust or {})]
-    create: dict[str, Any] = {"role_name": role, "path": path, "assume_role_policy_document": f"file://{trust_file}"}
-    if boundary:
-        create["permissions_boundary"] = boundary
+    steps = [shell.write_file(trust_file, wanted.trust or {})]
+    create: dict[str, Any] = {
+        "role_name": role,
+        "path": wanted.path,
+        "assume_role_policy_document": f"file://{trust_file}",
+    }
+    if wanted.boundary:
+        create["permissions_boundary"] = wanted.boundary
     steps.append(shell.command("aws iam create-role", **create))
-    for name, document in inline.items():
+    for name, document in wanted.inline.items():
         steps.append(inline_put(role, name, document).aws_cli)
-    steps.extend(shell.command("aws iam attach-role-policy", role_name=role, policy_arn=arn) for arn in managed)
+    steps.extend(shell.command("aws iam attach-role-policy", role_name=role, policy_arn=arn) for arn in wanted.managed)
     return Remediation(
         check=shell.command("aws iam get-role", role_name=role),
         aws_cli="\n".join(steps),
-        cloudformation=cloudformation.role(role, path, trust or {}, inline, managed, boundary),
-        terraform=terraform.role(role, path, trust or {}, inline, managed, boundary),
+        cloudformation=cloudformation.role(wanted),
+        terraform=terraform.role(wanted),
         verify=[
             shell.expect(
                 shell.command("aws iam list-role-policies", role_name=role, query="length(PolicyNames)", output="text"),
-                str(len(inline)),
+                str(len(wanted.inline)),
             ),
             shell.expect(
                 shell.command(
@@ -177,7 +176,7 @@ def role_create(
                     query="length(AttachedPolicies)",
                     output="text",
                 ),
-                str(len(managed)),
+                str(len(wanted.managed)),
             ),
         ],
     )

@@ -33,7 +33,7 @@ def fix(finding: Finding, pair: RolePair, sides: Sides) -> Remediation:
     """The fix for one finding: what to run on the target so it matches the baseline; empty where none applies."""
     base, target, ref = pair.baseline, pair.target, finding.policy
     if finding.kind == FindingKind.ROLE_MISSING and base is not None:
-        return _role_create(base, sides)
+        return commands.role_create(sides.target_role(base))
     if finding.kind == FindingKind.ROLE_EXTRA and target is not None:
         return commands.role_review(target.name)
     if finding.kind == FindingKind.UNREADABLE and ref is not None:
@@ -85,11 +85,3 @@ def _find(ref: PolicyRef, role: NormalizedRole, sides: Sides) -> NormalizedPolic
         return None
     keys = {sides.base_context.to_placeholders(ref.arn), sides.target_context.to_placeholders(ref.arn)}
     return next((policy for key, policy in role.managed.items() if key in keys), None)
-
-
-def _role_create(base: NormalizedRole, sides: Sides) -> Remediation:
-    inline = {key: sides.for_target(p.raw) for key, p in base.inline.items() if p.raw is not None}
-    managed = [sides.target_name(p.arn) for p in base.managed.values() if p.arn]
-    boundary = sides.target_name(base.boundary.arn) if base.boundary and base.boundary.arn else None
-    trust = sides.for_target(base.trust.raw) if base.trust and base.trust.raw else None
-    return commands.role_create(sides.target_name(base.name), base.path, trust, inline, managed, boundary)

@@ -6,6 +6,7 @@ import json
 import re
 from typing import Any
 
+from auditor.findings.sides import TargetRole
 from auditor.names import sanitized
 from auditor.terminal import printable
 
@@ -40,19 +41,15 @@ def boundary(role: str, arn: str | None) -> str:
     return _resource("aws_iam_role", _name(role), {"name": role, "permissions_boundary": arn})
 
 
-def role(
-    name: str,
-    path: str,
-    trust_document: dict[str, Any],
-    inline: dict[str, dict[str, Any]],
-    managed: list[str],
-    boundary_arn: str | None,
-) -> str:
+def role(wanted: TargetRole) -> str:
     """A whole role: `aws_iam_role`, its inline policies and its attachments."""
-    attributes = {"name": name, "path": path} | ({"permissions_boundary": boundary_arn} if boundary_arn else {})
-    blocks = [_resource("aws_iam_role", _name(name), attributes, assume_role_policy=trust_document)]
-    blocks += [inline_policy(name, policy, document) for policy, document in inline.items()]
-    blocks += [attachment(name, arn) for arn in managed]
+    name = wanted.name
+    attributes = {"name": name, "path": wanted.path} | (
+        {"permissions_boundary": wanted.boundary} if wanted.boundary else {}
+    )
+    blocks = [_resource("aws_iam_role", _name(name), attributes, assume_role_policy=wanted.trust or {})]
+    blocks += [inline_policy(name, policy, document) for policy, document in wanted.inline.items()]
+    blocks += [attachment(name, arn) for arn in wanted.managed]
     return "\n".join(blocks)
 
 
