@@ -74,6 +74,8 @@ def scoped(missing: Grants, extra: Grants, delta: PermissionDelta, whole: set[Gr
         lost[(grant.effect, grant.action)][grant] = sources
     for grant, sources in extra.items():
         gained[(grant.effect, grant.action)][grant] = sources
+    if not (lost.keys() & gained.keys() if whole is None else lost or gained):
+        return []  # nothing to pair: spare the per-scope indexes below
     granted = {
         effect: delta.baseline.actions_of(effect) & delta.target.actions_of(effect)
         if whole is not None
