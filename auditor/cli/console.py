@@ -36,15 +36,15 @@ def print_summary(run: AuditRun, paths: list[Path], threshold: Severity) -> None
         listed = result.at_or_above(threshold)
         if any(finding.history for finding in result.findings):
             # A scheduled run: what changed since the previous one first, new findings at the top.
-            new = [f for f in result.findings if not f.waived and f.history and f.history.status == "new"]
+            new = [f for f in result.findings if not f.waived and f.is_new]
             since = f" since {result.previous_run.isoformat()}" if result.previous_run else " (first run)"
             say(
                 f"  {len(new)} new, {len(result.findings) - s.waived - len(new)} persisting, "
                 f"{len(result.resolved)} resolved{since}"
             )
-            listed = sorted(listed, key=lambda f: not (f.history and f.history.status == "new"))
+            listed = sorted(listed, key=lambda f: not f.is_new)
         for finding in listed[:SHOWN]:
-            mark = " (new)" if finding.history and finding.history.status == "new" else ""
+            mark = " (new)" if finding.is_new else ""
             say(f"  [{finding.severity.value}]{mark} {finding.title}")
         if len(listed) > SHOWN:
             say(f"  ...and {len(listed) - SHOWN} more at or above {threshold.value}: see the report")

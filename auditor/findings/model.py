@@ -188,6 +188,11 @@ class Finding(Frozen):
         return self.waiver is not None and not self.waiver.expired
 
     @property
+    def is_new(self) -> bool:
+        """True if a scheduled audit found it (or a grant of it) for the first time in this run."""
+        return self.history is not None and self.history.status == "new"
+
+    @property
     def urgency(self) -> tuple[int, int]:
         """Sort key, most urgent first: severity, then what breaks the target before what widens it."""
         return (-self.severity.rank, KIND_PRIORITY.index(self.kind))

@@ -75,7 +75,7 @@ class AuditResult(Frozen):
 
     def new_at_or_above(self, threshold: Severity) -> list[Finding]:
         """Unwaived findings at `threshold` or worse that the previous run did not have: --fail-on-new."""
-        return [f for f in self.at_or_above(threshold) if f.history is not None and f.history.status == "new"]
+        return [f for f in self.at_or_above(threshold) if f.is_new]
 
     def at_or_above(self, threshold: Severity) -> list[Finding]:
         """Unwaived findings at `threshold` or worse: what --fail-on counts."""

@@ -111,7 +111,7 @@ def _collect(
             folder = folder_of(result)
             name = f"{result.baseline.name} vs {result.target.name}"
             anchors = {item.finding.fingerprint: item.anchor for item in build_view(result).items}
-            fresh = [f for f in result.findings if not f.waived and f.history and f.history.status == "new"]
+            fresh = [f for f in result.findings if not f.waived and f.is_new]
             at = f"{folder}/{target}" if target else None
             new += [Line(f, name, f"{at}#{anchors[f.fingerprint]}" if at else None) for f in fresh]
             resolved += [Line(f, name, at) for f in result.resolved]
