@@ -35,7 +35,7 @@ class _Rule:
         known = actions_on(resource)
         if known is None:
             return self.actions
-        return (self.actions & known) | self.named | (self.actions - all_actions())
+        return (self.actions & known) | self.named | (self.actions & self.unknown)
 
 
 def effective_permissions(role: NormalizedRole) -> Permissions:
