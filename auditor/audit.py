@@ -1,55 +1,131 @@
-"""Scheduled audits: every comparison in `audits:`, each marked against the previous run, written as one run folder."""
+"""Scheduled audits: every comparison in `audits:`, each marked against the previous run, kept as one run."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, datetime
+from itertools import islice
 from pathlib import Path
 
 from auditor.config import Config
 from auditor.errors import UsageError
 from auditor.findings import AuditResult, AuditRun, Severity
-from auditor.history import earlier_runs, load_result, mark
+from auditor.history import load_result, mark
 from auditor.names import sanitized
 from auditor.pipeline import compare_many
-from auditor.report import RenderOptions, render, write_files, write_run
-from auditor.report.run_summary import render_index, render_summary
+from auditor.report import RenderOptions, outgoing, render
+from auditor.report.run_summary import TrendPoint, render_index, render_summary, render_ticket
+from auditor.store import (
+    RUN_RECORD,
+    ComparisonRecord,
+    HistoryStore,
+    RunRecord,
+    named_by_day,
+    new_run_id,
+    read_record,
+    run_order,
+    runs_before,
+)
+from auditor.store.local import LocalStore
+
+TREND_RUNS = 12
+"""Runs the index's chart shows: this one and the latest earlier ones that wrote a record."""
+TICKET = "ticket.md"
+"""In each comparison's folder: its part of summary.md, the body of the ticket kept for that comparison."""
+
+
+@dataclass(frozen=True)
+class EarlierRun:
+    """A run before this one: its id, when it started, and its record (None for a run named by day only)."""
+
+    run_id: str
+    started_at: datetime
+    record: RunRecord | None
 
 
 @dataclass(frozen=True)
 class AuditOutcome:
-    """One scheduled run: its date, the runs of each configured audit, and the run it was compared with."""
+    """One scheduled run: its id and start, the runs of each configured audit, and what it was compared with."""
 
-    run_date: date
+    run_id: str
+    started_at: datetime
     runs: list[AuditRun]
-    previous: date | None
+    previous: EarlierRun | None
+    """The latest run any comparison was marked against; None on a first run."""
+    earlier: list[EarlierRun]
+    """The latest earlier runs that wrote a record, oldest first: the trend before this run."""
+
+    @property
+    def complete(self) -> bool:
+        """Every account was read: a run that is not is marked so in its record, summary and index."""
+        return not any(run.unreadable for run in self.runs)
 
 
-def run_audits(config: Config, reports: Path, now: datetime) -> AuditOutcome:
-    """Run every configured audit and mark findings against the latest earlier run under `reports`."""
+def run_audits(config: Config, history: HistoryStore, now: datetime) -> AuditOutcome:
+    """Run every configured audit, marking each comparison against the latest earlier run in `history`
+    that compared the same pair."""
     if not config.audits:
         raise UsageError("the config has no audits; add `audits: [{baseline: prod, targets: [dev]}]`")
-    today = now.date()
-    earlier = earlier_runs(reports, today)
-    runs = []
+    ids = history.run_ids()
+    run_id = new_run_id(now, ids)
+    earlier = _Earlier(history, ids, run_id)
+    runs, used = [], []
     for spec in config.audits:
         run = compare_many(config, spec.baseline, spec.targets, now=now)
-        marked = [_marked(result, earlier, today) for result in run.comparisons]
+        marked = []
+        for result in run.comparisons:
+            against = _previous(history, earlier, comparison_folder(result))
+            if against is None:
+                marked.append(mark(result, None, None, now.date()))
+            else:
+                used.append(against[0])
+                day = against[0].started_at.date()
+                marked.append(mark(result, against[1], day, now.date(), against[0].run_id))
         runs.append(run.model_copy(update={"comparisons": marked}))
-    return AuditOutcome(run_date=today, runs=runs, previous=earlier[0][0] if earlier else None)
+    recorded = list(islice((run for run in earlier if run.record is not None), TREND_RUNS - 1))
+    latest = max(used, key=lambda run: run.started_at, default=None)
+    return AuditOutcome(run_id, now.astimezone(UTC), runs, latest, recorded[::-1])
 
 
-def write_audit(
-    outcome: AuditOutcome,
-    config: Config,
-    config_path: Path,
-    reports: Path,
-    formats: Sequence[str],
-    threshold: Severity,
-) -> tuple[Path, list[Path]]:
-    """Render every comparison of the run, its index and summary, write them as one run folder under `reports`
-    (atomically: a failed run leaves the previous folder as it was), and point `reports/latest` at it."""
+class _Earlier:
+    """The runs before this one, latest first, each record read only when a caller gets that far."""
+
+    def __init__(self, history: HistoryStore, ids: list[str], run_id: str) -> None:
+        self._pending = iter(runs_before(ids, run_id))
+        self._history = history
+        self._seen: list[EarlierRun] = []
+
+    def __iter__(self) -> Iterator[EarlierRun]:
+        yield from self._seen
+        for run_id in self._pending:
+            record = read_record(self._history, run_id)
+            # A run with a full id and no record was cut short (a crash, an interrupted upload): never a baseline.
+            if record is None and not named_by_day(run_id):
+                continue
+            order = run_order(run_id)
+            assert order is not None  # runs_before keeps run ids only
+            self._seen.append(EarlierRun(run_id, order[0], record))
+            yield self._seen[-1]
+
+
+def _previous(history: HistoryStore, earlier: _Earlier, folder: str) -> tuple[EarlierRun, AuditResult] | None:
+    # The latest earlier run that compared this pair: a run that could not read the target has no report for
+    # it, and must not make every finding new again nor pass for one in which everything was resolved.
+    for run in earlier:
+        if run.record is not None and run.record.comparison(folder) is None:
+            continue
+        name = f"{folder}/report.json"
+        text = history.read(run.run_id, name)
+        if text is not None:
+            return run, load_result(text, f"{history.location}/{run.run_id}/{name}")
+    return None
+
+
+def render_audit(
+    outcome: AuditOutcome, config: Config, config_path: Path, formats: Sequence[str], threshold: Severity
+) -> dict[str, str]:
+    """Every file of the run (path inside the run folder -> text), masked and escaped, its record last."""
     files: dict[str, str] = {}
     for run in outcome.runs:
         location = sarif_location(config_path, config, run.baseline.name)
@@ -57,15 +133,67 @@ def write_audit(
         for result in run.comparisons:
             for name, text in render(result, formats, options).items():
                 files[f"{comparison_folder(result)}/{name}"] = text
-    reports_written = {path.rsplit("/", 1)[-1] for path in files}
-    files |= render_index(outcome.runs, outcome.run_date, comparison_folder, reports_written)
-    files["summary.md"] = render_summary(
-        outcome.runs, outcome.run_date, outcome.previous, comparison_folder, reports_written
+    written = {path.rsplit("/", 1)[-1] for path in files}
+    previous = outcome.previous.started_at if outcome.previous else None
+    for run in outcome.runs:
+        for result in run.comparisons:
+            files[f"{comparison_folder(result)}/{TICKET}"] = render_ticket(run, result, outcome.started_at, previous)
+    record = _record(outcome, written)
+    trend = [_point(run.run_id, run.started_at, run.record) for run in outcome.earlier if run.record]
+    trend.append(_point(outcome.run_id, outcome.started_at, record))
+    files |= render_index(outcome.runs, outcome.started_at, comparison_folder, written, trend)
+    files["summary.md"] = render_summary(outcome.runs, outcome.started_at, previous, comparison_folder, written)
+    files[RUN_RECORD] = record.model_dump_json(indent=2) + "\n"
+    return outgoing(files)
+
+
+def write_audit(
+    outcome: AuditOutcome,
+    files: dict[str, str],
+    reports: Path,
+    history: HistoryStore,
+) -> list[str]:
+    """Write the run to `reports/<run id>/` (swapped in whole) and keep it in `history` if that is elsewhere.
+
+    Everything is rendered before anything is written; a run cut short in the history has no record."""
+    local = LocalStore(reports)
+    places = [local.write_run(outcome.run_id, files)]
+    if history.location != local.location:
+        places.append(history.write_run(outcome.run_id, files))
+    return places
+
+
+def _record(outcome: AuditOutcome, written: set[str]) -> RunRecord:
+    comparisons = []
+    for run in outcome.runs:
+        for result in run.comparisons:
+            counted = [f for f in result.findings if not f.waived]
+            comparisons.append(
+                ComparisonRecord(
+                    folder=comparison_folder(result),
+                    baseline=result.baseline.name,
+                    target=result.target.name,
+                    findings={s.value: sum(f.severity is s for f in counted) for s in Severity},
+                    new={s.value: sum(f.severity is s and f.is_new for f in counted) for s in Severity},
+                    resolved=len(result.resolved),
+                    reports=sorted(written),
+                )
+            )
+    return RunRecord(
+        run_id=outcome.run_id,
+        started_at=outcome.started_at,
+        complete=outcome.complete,
+        previous_run_id=outcome.previous.run_id if outcome.previous else None,
+        comparisons=comparisons,
+        unreadable=[account.name for run in outcome.runs for account in run.unreadable],
     )
-    folder = reports / outcome.run_date.isoformat()
-    written = write_run(folder, files)
-    write_files({reports / "latest": outcome.run_date.isoformat() + "\n"})
-    return folder, written
+
+
+def _point(run_id: str, started_at: datetime, record: RunRecord) -> TrendPoint:
+    total = {s: sum(c.findings.get(s.value, 0) for c in record.comparisons) for s in Severity}
+    new = sum(sum(c.new.values()) for c in record.comparisons)
+    resolved = sum(c.resolved for c in record.comparisons)
+    return TrendPoint(run_id, started_at, total, new, resolved, record.complete)
 
 
 def sarif_location(config_path: Path, config: Config, baseline: str) -> str:
@@ -81,16 +209,6 @@ def sarif_location(config_path: Path, config: Config, baseline: str) -> str:
 def comparison_folder(result: AuditResult) -> str:
     """The folder of one comparison inside a run: `<baseline>-vs-<target>` (file-name safe)."""
     return f"{safe_name(result.baseline.name)}-vs-{safe_name(result.target.name)}"
-
-
-def _marked(result: AuditResult, earlier: list[tuple[date, Path]], today: date) -> AuditResult:
-    # Against the latest earlier run that compared this pair: a run in which the target could not be read
-    # has no report for it, and must not make every finding new again (or hide what was resolved).
-    for day, folder in earlier:
-        previous = load_result(folder / comparison_folder(result) / "report.json")
-        if previous is not None:
-            return mark(result, previous, day, today)
-    return mark(result, None, None, today)
 
 
 def safe_name(name: str) -> str:

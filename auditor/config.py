@@ -120,6 +120,18 @@ class Config(Frozen):
     organization: OrganizationConfig = OrganizationConfig()
     audits: list[AuditSpec] = Field(default_factory=list)
     """What `auditor audit` runs: `[{baseline: prod, targets: [dev, staging]}]`."""
+    history: str | None = None
+    """Where `auditor audit` keeps its runs and finds the previous one: `s3://bucket/prefix` or a folder
+    (default: the reports folder)."""
+
+    @field_validator("history")
+    @classmethod
+    def _history_location(cls, value: str | None) -> str | None:
+        if value is not None and value.startswith("s3://"):
+            s3_location(value)
+        elif value is not None and not value.strip():
+            raise ValueError("empty; give s3://BUCKET/PREFIX or a folder, or leave it out")
+        return value
 
     @field_validator("accounts")
     @classmethod
@@ -149,6 +161,18 @@ class Config(Frozen):
         raw = self.accounts[name]
         tokens = tuple([raw.env] if isinstance(raw.env, str) else raw.env or [name])
         return ResolvedAccount(name=name, env=tokens[0], env_tokens=tokens, **raw.model_dump(exclude={"env"}))
+
+
+def s3_location(url: str) -> tuple[str, str]:
+    """`s3://bucket/some/prefix` -> ("bucket", "some/prefix/"); ValueError says what is wrong."""
+    bucket, _, prefix = url.removeprefix("s3://").partition("/")
+    if not url.startswith("s3://") or not _BUCKET.fullmatch(bucket) or ".." in prefix.split("/"):
+        raise ValueError(f"{url!r}: expected s3://BUCKET or s3://BUCKET/PREFIX")
+    prefix = prefix.strip("/")
+    return bucket, prefix + "/" if prefix else ""
+
+
+_BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
 
 
 class ResolvedAccount(Frozen):
@@ -234,7 +258,10 @@ def _resolve_paths(config: Config, base: Path) -> Config:
         waivers = base / waivers
     elif waivers is None and (base / DEFAULT_WAIVERS).is_file():
         waivers = base / DEFAULT_WAIVERS
-    return config.model_copy(update={"accounts": accounts, "waivers": waivers})
+    history = config.history
+    if history is not None and not history.startswith("s3://") and not Path(history).is_absolute():
+        history = str(base / history)
+    return config.model_copy(update={"accounts": accounts, "waivers": waivers, "history": history})
 
 
 def _one_line(text: str) -> str:

@@ -46,3 +46,7 @@ class PolicyFormatError(InputFormatError):
 
 class ReportError(AuditorError):
     """A report could not be rendered or written."""
+
+
+class HistoryError(ReportError):
+    """The history store (a reports folder or an S3 location) could not be listed, read or written."""

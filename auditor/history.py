@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date
-from pathlib import Path
 from types import UnionType
 from typing import Any, Union, get_args, get_origin
 
@@ -15,47 +13,25 @@ from auditor.findings import AuditResult, Finding, FindingHistory
 from auditor.findings.result import RESULT_SCHEMA_VERSION
 from auditor.model.documents import loads_strict
 
-_DATED = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 
-
-def earlier_runs(reports: Path, before: date) -> list[tuple[date, Path]]:
-    """Every dated run folder strictly before `before`, the most recent first."""
-    if not reports.is_dir():
-        return []
-    found = [(day, path) for path in reports.iterdir() if (day := _run_date(path)) is not None and day < before]
-    return sorted(found, reverse=True)
-
-
-def _run_date(path: Path) -> date | None:
-    # Only folders named as a run names them; anything else there (2026-13-45, notes/) is not a run.
-    if not _DATED.match(path.name) or not path.is_dir():
-        return None
-    try:
-        return date.fromisoformat(path.name)
-    except ValueError:
-        return None
-
-
-def load_result(path: Path) -> AuditResult | None:
-    """A comparison's report.json from a previous run; None if that run had no such comparison.
+def load_result(text: str, where: str) -> AuditResult:
+    """A comparison's report.json from a previous run (`where` names it in messages).
 
     Read tolerantly: fields this version does not know (written by a later one) are ignored, and a report
     of another schema version is refused in one line that names both versions.
     """
-    if not path.is_file():
-        return None
     try:
-        data = loads_strict(path.read_text(encoding="utf-8"))
+        data = loads_strict(text)
         version = data.get("schema_version", RESULT_SCHEMA_VERSION) if isinstance(data, dict) else None
         if version != RESULT_SCHEMA_VERSION:
             raise ReportError(
-                f"{path}: the previous run's report has schema_version {version!r}; this version of "
+                f"{where}: the previous run's report has schema_version {version!r}; this version of "
                 f"iam-drift-auditor reads schema_version {RESULT_SCHEMA_VERSION} (run the audit with the version "
                 "that wrote it, or start the history afresh)"
             )
         return AuditResult.model_validate(known_fields(data, AuditResult))
-    except (OSError, ValueError, ValidationError) as exc:
-        raise ReportError(f"{path}: cannot read the previous run's report ({type(exc).__name__})") from None
+    except (ValueError, ValidationError) as exc:
+        raise ReportError(f"{where}: cannot read the previous run's report ({type(exc).__name__})") from None
 
 
 def known_fields(data: Any, annotation: Any) -> Any:
@@ -76,7 +52,13 @@ def known_fields(data: Any, annotation: Any) -> Any:
     return data
 
 
-def mark(result: AuditResult, previous: AuditResult | None, previous_date: date | None, today: date) -> AuditResult:
+def mark(
+    result: AuditResult,
+    previous: AuditResult | None,
+    previous_date: date | None,
+    today: date,
+    previous_id: str | None = None,
+) -> AuditResult:
     """Mark each finding new or persisting (with its first-seen date) and list what was resolved.
 
     History follows grants, not findings: a finding that gained an action is `new` (naming the new
@@ -92,7 +74,8 @@ def mark(result: AuditResult, previous: AuditResult | None, previous_date: date 
     ]
     current = {unit for finding in result.findings for unit in finding.units}
     resolved = [f for f in (previous.findings if previous else []) if not current.intersection(f.units)]
-    return result.model_copy(update={"findings": marked, "resolved": resolved, "previous_run": previous_date})
+    update = {"findings": marked, "resolved": resolved, "previous_run": previous_date, "previous_run_id": previous_id}
+    return result.model_copy(update=update)
 
 
 def _history(finding: Finding, seen_since: dict[str, date], today: date) -> FindingHistory:

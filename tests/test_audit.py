@@ -30,6 +30,8 @@ from bench.synth import accounts
 from tests.conftest import REPO
 
 WEEK_1, WEEK_2 = "2026-11-20T06:00:00+00:00", "2026-11-27T06:00:00+00:00"
+# Each run is a folder named by its UTC start time.
+RUN_1, RUN_2, RUN_3 = "2026-11-20T060000Z", "2026-11-27T060000Z", "2026-12-04T060000Z"
 
 
 @pytest.fixture
@@ -59,11 +61,11 @@ def _report(folder: Path, day: str) -> dict[str, Any]:
 
 def test_a_week_later_fixed_drift_is_resolved_new_drift_new_and_the_rest_persisting(audit_dir: Path):
     assert main(["audit", "--now", WEEK_1]) == 1
-    first = _report(audit_dir, "2026-11-20")
+    first = _report(audit_dir, RUN_1)
     assert {f["history"]["status"] for f in first["findings"]} == {"new"}
     _week_two_dev(audit_dir)
     main(["audit", "--now", WEEK_2])
-    second = _report(audit_dir, "2026-11-27")
+    second = _report(audit_dir, RUN_2)
     assert second["previous_run"] == "2026-11-20"
     assert [f["policy"]["name"] for f in second["resolved"]] == ["ObservabilityAccess"]
     new = [f for f in second["findings"] if f["history"]["status"] == "new"]
@@ -72,17 +74,17 @@ def test_a_week_later_fixed_drift_is_resolved_new_drift_new_and_the_rest_persist
     persisting = [f for f in second["findings"] if f["history"]["status"] == "persisting"]
     assert len(persisting) == len(first["findings"]) - 2
     assert {f["history"]["first_seen"] for f in persisting} == {"2026-11-20"}
-    summary = (audit_dir / "reports" / "2026-11-27" / "summary.md").read_text()
+    summary = (audit_dir / "reports" / RUN_2 / "summary.md").read_text()
     assert "**1 new**" in summary and "**1 resolved**" in summary
     assert summary.index("## New findings") < summary.index("## Resolved")
-    assert (audit_dir / "reports" / "latest").read_text().strip() == "2026-11-27"
+    assert (audit_dir / "reports" / "latest").read_text().strip() == RUN_2
 
 
 def test_first_seen_carries_over_several_runs(audit_dir: Path):
     main(["audit", "--now", WEEK_1])
     main(["audit", "--now", WEEK_2])
     main(["audit", "--now", "2026-12-04T06:00:00+00:00"])
-    third = _report(audit_dir, "2026-12-04")
+    third = _report(audit_dir, RUN_3)
     assert {f["history"]["first_seen"] for f in third["findings"]} == {"2026-11-20"}
 
 
@@ -114,7 +116,7 @@ def _sarif_schema() -> dict[str, Any]:
 
 def test_sarif_output_validates_against_the_sarif_2_1_0_schema(audit_dir: Path):
     main(["audit", "--now", WEEK_1, "--format", "sarif,junit"])
-    sarif = json.loads((audit_dir / "reports" / "2026-11-20" / "prod-vs-dev" / "report.sarif").read_text())
+    sarif = json.loads((audit_dir / "reports" / RUN_1 / "prod-vs-dev" / "report.sarif").read_text())
     jsonschema.validate(sarif, _sarif_schema())
     [run] = sarif["runs"]
     rules = {rule["id"] for rule in run["tool"]["driver"]["rules"]}
@@ -126,7 +128,7 @@ def test_sarif_output_validates_against_the_sarif_2_1_0_schema(audit_dir: Path):
 
 def test_junit_output_has_a_testcase_per_role_pair_and_failures_for_findings(audit_dir: Path):
     main(["audit", "--now", WEEK_1, "--format", "junit"])
-    root = ET.parse(audit_dir / "reports" / "2026-11-20" / "prod-vs-dev" / "report.junit.xml").getroot()
+    root = ET.parse(audit_dir / "reports" / RUN_1 / "prod-vs-dev" / "report.junit.xml").getroot()
     [suite] = root.findall("testsuite")
     cases = suite.findall("testcase")
     assert int(suite.get("tests")) == len(cases) == 7  # 5 pairs and 2 unpaired roles
@@ -146,7 +148,7 @@ def test_summary_stays_under_60_kb_for_5000_roles_with_500_findings():
     result = mark(result, None, None, date(2026, 11, 27))
     assert len(result.findings) >= 500
     run = AuditRun(baseline=result.baseline, generated_at=result.generated_at, comparisons=[result])
-    summary = render_summary([run], date(2026, 11, 27), None, lambda r: "prod-vs-dev")
+    summary = render_summary([run], datetime(2026, 11, 27, 6, tzinfo=UTC), None, lambda r: "prod-vs-dev")
     assert len(summary.encode()) < 60 * 1024
     assert "more new findings" in summary or summary.count("\n| ") > 400
     assert render(result, ["sarif"])["report.sarif"]
@@ -239,7 +241,7 @@ def test_audit_with_every_target_unreadable_writes_a_summary_that_says_so_and_ex
         patch.setenv("AWS_MAX_ATTEMPTS", "1")
         code = main(["audit", "--now", WEEK_1])
     assert code == 3, capsys.readouterr().err
-    folder = audit_dir / "reports" / "2026-11-20"
+    folder = audit_dir / "reports" / RUN_1
     assert "could not be read" in (folder / "summary.md").read_text()
     assert "Incomplete" in (folder / "index.html").read_text()
 
@@ -248,11 +250,11 @@ def test_audit_with_every_target_unreadable_writes_a_summary_that_says_so_and_ex
 def test_stray_folders_among_the_runs_are_not_taken_for_runs(audit_dir: Path, stray: str):
     (audit_dir / "reports" / stray).mkdir(parents=True)
     assert main(["audit", "--now", WEEK_1]) == 1
-    assert _report(audit_dir, "2026-11-20")["previous_run"] is None
+    assert _report(audit_dir, RUN_1)["previous_run"] is None
 
 
 def _rewrite_week_one(folder: Path, change: Any) -> None:
-    path = folder / "reports" / "2026-11-20" / "prod-vs-dev" / "report.json"
+    path = folder / "reports" / RUN_1 / "prod-vs-dev" / "report.json"
     data = json.loads(path.read_text())
     change(data)
     path.write_text(json.dumps(data))
@@ -269,7 +271,7 @@ def test_a_previous_report_with_fields_this_version_does_not_know_is_still_read(
 
     _rewrite_week_one(audit_dir, later_version)
     assert main(["audit", "--now", WEEK_2, "--fail-on-new", "low"]) == 0  # read: nothing is new
-    assert {f["history"]["status"] for f in _report(audit_dir, "2026-11-27")["findings"]} == {"persisting"}
+    assert {f["history"]["status"] for f in _report(audit_dir, RUN_2)["findings"]} == {"persisting"}
 
 
 @pytest.mark.parametrize("version", [0, 2])
@@ -286,7 +288,7 @@ def test_a_previous_report_of_another_schema_version_is_refused_in_one_line_nami
 
 def test_index_and_summary_link_only_to_the_reports_written(audit_dir: Path):
     main(["audit", "--now", WEEK_1, "--format", "json"])
-    run = audit_dir / "reports" / "2026-11-20"
+    run = audit_dir / "reports" / RUN_1
     texts = [(run / name).read_text() for name in ("index.md", "index.html", "summary.md")]
     links = {link for text in texts for link in re.findall(r'(?:\]\(|href=")([^)"#]+)', text)}
     assert links and all((run / link).is_file() for link in links), sorted(links)
@@ -301,8 +303,8 @@ def test_the_console_says_what_is_new_persisting_and_resolved_and_lists_the_new_
     capsys.readouterr()
     main(["audit", "--now", WEEK_2, "--fail-on", "low"])
     lines = capsys.readouterr().out.splitlines()
-    persisting = len(_report(audit_dir, "2026-11-27")["findings"]) - 1
-    assert f"  1 new, {persisting} persisting, 1 resolved since 2026-11-20" in lines
+    persisting = len(_report(audit_dir, RUN_2)["findings"]) - 1
+    assert f"  1 new, {persisting} persisting, 1 resolved since run {RUN_1}" in lines
     listed = [line for line in lines if line.startswith("  [")]
     assert "(new)" in listed[0] and not any("(new)" in line for line in listed[1:])
 
@@ -321,11 +323,11 @@ def test_a_run_that_could_not_read_the_target_is_skipped_when_marking_the_next(a
         patch.setenv("AWS_SECRET_ACCESS_KEY", "not-a-secret")
         patch.setenv("AWS_MAX_ATTEMPTS", "1")
         assert main(["audit", "--now", WEEK_2]) == 3
-    assert (audit_dir / "reports" / "2026-11-27" / "summary.md").is_file()
+    assert (audit_dir / "reports" / RUN_2 / "summary.md").is_file()
     config.write_text(kept)
     _week_two_dev(audit_dir)
     main(["audit", "--now", "2026-12-04T06:00:00+00:00"])
-    third = _report(audit_dir, "2026-12-04")
+    third = _report(audit_dir, RUN_3)
     assert third["previous_run"] == "2026-11-20"  # the last run that compared the pair
     assert [f["policy"]["name"] for f in third["resolved"]] == ["ObservabilityAccess"]
     assert [f["history"]["status"] for f in third["findings"]].count("new") == 1

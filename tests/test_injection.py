@@ -36,7 +36,7 @@ def summary(tmp_path_factory: pytest.TempPathFactory) -> str:
     folder = tmp_path_factory.mktemp("hostile-audit")
     config = hostile_demo(folder)
     assert main(["audit", "-c", str(config), "-o", str(folder / "reports"), "--now", "2026-11-20T06:00:00"]) == 1
-    return (folder / "reports" / "2026-11-20" / "summary.md").read_text()
+    return (folder / "reports" / "2026-11-20T060000Z" / "summary.md").read_text()
 
 
 def _outside_fences(markdown: str) -> str:

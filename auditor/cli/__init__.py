@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from auditor.audit import run_audits, safe_name, sarif_location, write_audit
+from auditor.audit import render_audit, run_audits, safe_name, sarif_location, write_audit
 from auditor.cli import console
 from auditor.cli.options import SEVERITIES, config_option, fail_on_option, format_option
 from auditor.config import load_config
@@ -21,6 +21,7 @@ from auditor.findings import AuditRun, Severity
 from auditor.pipeline import RunOptions, compare_many, compare_organization
 from auditor.report import RenderOptions, render, write_reports
 from auditor.sources import ManagedPolicyCache, access, collect, write_snapshot
+from auditor.store import open_store
 
 EXIT_CLEAN, EXIT_DRIFT, EXIT_USAGE, EXIT_UNREADABLE, EXIT_INTERNAL = 0, 1, 2, 3, 4
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
@@ -118,7 +119,14 @@ def compare_command(
     type=click.Path(path_type=Path, file_okay=False),
     default=Path("reports"),
     show_default=True,
-    help="Reports folder: the run goes to <folder>/<UTC date>/, compared with the latest earlier run there.",
+    help="Reports folder: the run goes to <folder>/<run id>/ (its UTC start, e.g. 2026-11-30T060000Z).",
+)
+@click.option(
+    "--history",
+    metavar="LOCATION",
+    default=None,
+    help="Where runs are kept and the previous one is found: s3://BUCKET/PREFIX or a folder. "
+    "Default: `history` in the config, else the reports folder.",
 )
 @format_option
 @fail_on_option
@@ -130,20 +138,30 @@ def compare_command(
 )
 @click.option("--now", "now_text", hidden=True, help="The run's UTC time (ISO 8601), for reproducible runs.")
 def audit_command(
-    config_path: Path, reports: Path, formats: str, fail_on: str, fail_on_new: str | None, now_text: str | None
+    config_path: Path,
+    reports: Path,
+    history: str | None,
+    formats: str,
+    fail_on: str,
+    fail_on_new: str | None,
+    now_text: str | None,
 ) -> int:
     """Run every comparison in the config's `audits`, as a scheduled job does.
 
-    Writes <out>/<date>/<baseline>-vs-<target>/report.*, index.md, index.html and summary.md (a ticket
-    body, new findings first), and points <out>/latest at the run.
+    Writes <out>/<run id>/<baseline>-vs-<target>/report.*, index.md, index.html, summary.md (a ticket
+    body, new findings first) and run.json, points <out>/latest at the run, and keeps it in --history.
     """
     config = load_config(config_path)
-    outcome = run_audits(config, reports, _now(now_text))
+    store = open_store(history or config.history or reports)
+    outcome = run_audits(config, store, _now(now_text))
     threshold = Severity(fail_on)
-    folder, written = write_audit(outcome, config, config_path, reports, _formats(formats), threshold)
+    files = render_audit(outcome, config, config_path, _formats(formats), threshold)
+    places = write_audit(outcome, files, reports, store)
     for run in outcome.runs:
         console.print_summary(run, [], threshold)
-    console.say(f"summary: {folder / 'summary.md'} ({len(written)} files written)")
+    console.say(f"run {outcome.run_id}: {reports / outcome.run_id / 'summary.md'} ({len(files)} files)")
+    for place in places[1:]:
+        console.say(f"kept in {place}")
     if fail_on_new is not None:
         return _exit_code(outcome.runs, [f for run in outcome.runs for f in run.new_at_or_above(Severity(fail_on_new))])
     return _exit_code(outcome.runs, [f for run in outcome.runs for f in run.at_or_above(threshold)])

@@ -15,7 +15,7 @@ from rich.markup import escape
 from rich.progress import Progress
 from rich.table import Table
 
-from auditor.findings import AuditRun, Severity
+from auditor.findings import AuditResult, AuditRun, Severity
 from auditor.redact import RedactingFilter, for_terminal
 
 STALE_SHOWN = 10
@@ -37,7 +37,7 @@ def print_summary(run: AuditRun, paths: list[Path], threshold: Severity) -> None
         if any(finding.history for finding in result.findings):
             # A scheduled run: what changed since the previous one first, new findings at the top.
             new = [f for f in result.findings if not f.waived and f.is_new]
-            since = f" since {result.previous_run.isoformat()}" if result.previous_run else " (first run)"
+            since = f" since run {_previous(result)}" if result.previous_run else " (first run)"
             say(
                 f"  {len(new)} new, {len(result.findings) - s.waived - len(new)} persisting, "
                 f"{len(result.resolved)} resolved{since}"
@@ -94,3 +94,8 @@ def setup_logging(verbose: int) -> None:
     logging.getLogger("auditor").setLevel(logging.INFO if verbose >= 1 else logging.NOTSET)
     if verbose >= 2:
         root.setLevel(logging.DEBUG)
+
+
+def _previous(result: AuditResult) -> str:
+    # The run id tells two runs of one day apart; a result marked by an older version has only the day.
+    return result.previous_run_id or (result.previous_run.isoformat() if result.previous_run else "")

@@ -70,6 +70,8 @@ class AuditResult(Frozen):
     stats: Stats = Stats()
     previous_run: date | None = None
     """The date of the run this one was compared with (scheduled audits)."""
+    previous_run_id: str | None = None
+    """The id of the run this one was compared with: its folder in the history."""
     resolved: list[Finding] = Field(default_factory=list)
     """Findings of the previous run that are gone in this one."""
 

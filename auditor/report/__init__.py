@@ -86,6 +86,12 @@ def write_run(folder: Path, files: dict[str, str]) -> list[Path]:
         raise ReportError(f"{exc.filename or folder}: cannot write: {exc.strerror or exc}") from None
 
 
+def outgoing(files: dict[str, str]) -> dict[str, str]:
+    """The files as they may leave the process: credentials masked, control characters escaped."""
+    secrets = known_secrets()
+    return {name: _outgoing(text, secrets) for name, text in files.items()}
+
+
 def write_files(files: dict[Path, str]) -> list[Path]:
     """Write each file atomically, masked and escaped as `write_run`; ReportError names the file at fault."""
     secrets = known_secrets()
@@ -105,6 +111,7 @@ __all__ = [
     "DEFAULT_FORMATS",
     "FORMATS",
     "RenderOptions",
+    "outgoing",
     "render",
     "render_html",
     "render_json",

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
-from datetime import date
+from datetime import datetime
 
 from auditor.findings import AuditResult, AuditRun, Finding, Severity, UnreadableAccount
 from auditor.report.html import html_environment
 from auditor.report.markdown import markdown_environment
+from auditor.report.trend import TrendPoint, trend_chart
 from auditor.report.view import build_view
+
+__all__ = ["TrendPoint", "render_index", "render_summary", "render_ticket"]
 
 SUMMARY_LIMIT = 58 * 1024
 """Ticket systems cap bodies around 64 KB; the summary stays below with room for a title."""
@@ -48,8 +51,8 @@ REPORT_FILES = (("md", "report.md"), ("html", "report.html"), ("json", "report.j
 
 def render_summary(
     runs: list[AuditRun],
-    run_date: date,
-    previous: date | None,
+    started_at: datetime,
+    previous: datetime | None,
     folder_of: Callable[[AuditResult], str],
     written: Collection[str] = ("report.md", "report.html", "report.json"),
 ) -> str:
@@ -63,7 +66,7 @@ def render_summary(
     while True:
         text = template.render(
             rows=rows,
-            run_date=run_date,
+            started_at=started_at,
             previous=previous,
             new=new[:shown_new],
             resolved=resolved[:shown_resolved],
@@ -80,15 +83,31 @@ def render_summary(
             shown_new = shown_new * 3 // 4
 
 
+def render_ticket(run: AuditRun, result: AuditResult, started_at: datetime, previous: datetime | None) -> str:
+    """One comparison's part of summary.md, without links (a ticket cannot follow them into the run's folder)."""
+    alone = run.model_copy(update={"comparisons": [result], "unreadable": []})
+    return render_summary([alone], started_at, previous, lambda _: "", written=())
+
+
 def render_index(
     runs: list[AuditRun],
-    run_date: date,
+    started_at: datetime,
     folder_of: Callable[[AuditResult], str],
     written: Collection[str] = ("report.md", "report.html", "report.json"),
+    trend: list[TrendPoint] | None = None,
 ) -> dict[str, str]:
-    """index.md and index.html: every comparison of the run with its counts and links to the reports written."""
+    """index.md and index.html: every comparison of the run with its counts and links to the reports written,
+    and the trend over the runs in `trend` (oldest first, this one last)."""
     rows, _, _ = _collect(runs, folder_of, written)
-    facts = {"rows": rows, "run_date": run_date, "severities": list(Severity), "unread": _unread(runs)}
+    trend = trend or []
+    facts = {
+        "rows": rows,
+        "started_at": started_at,
+        "severities": list(Severity),
+        "unread": _unread(runs),
+        "trend": trend[::-1],
+        "chart": trend_chart(trend) if len(trend) > 1 else None,
+    }
     return {
         "index.md": markdown_environment().get_template("index.md.j2").render(**facts),
         "index.html": html_environment().get_template("index.html.j2").render(**facts),

@@ -30,3 +30,27 @@ def _refuse_unlisted(model: Any, **_: Any) -> None:
         raise ReadOnlyViolationError(
             f"refused {service}:{model.name}: iam-drift-auditor only calls read-only operations"
         )
+
+
+HISTORY_OPERATIONS = frozenset({"ListObjectsV2", "GetObject", "PutObject"})
+"""The history store lists, reads and writes objects; it never deletes, copies or changes a bucket."""
+
+
+def install_history_guard(register: Callable[..., Any], bucket: str, prefix: str) -> None:
+    """Register a check that lets clients call only HISTORY_OPERATIONS on keys under `prefix` in `bucket`
+    (and STS/SSO to resolve credentials)."""
+
+    def refuse_outside(model: Any, params: dict[str, Any], **_: Any) -> None:
+        service = model.service_model.service_name
+        if service in CREDENTIAL_SERVICES:
+            _refuse_unlisted(model)
+            return
+        key = params.get("Key", params.get("Prefix"))
+        inside = params.get("Bucket") == bucket and isinstance(key, str) and key.startswith(prefix)
+        if service != "s3" or model.name not in HISTORY_OPERATIONS or not inside:
+            raise ReadOnlyViolationError(
+                f"refused {service}:{model.name}: the history store may only list, read and write objects "
+                f"under s3://{bucket}/{prefix}"
+            )
+
+    register("before-parameter-build.*.*", refuse_outside)

@@ -1,0 +1,71 @@
+"""Where scheduled runs are kept and earlier ones found: a local folder, or an S3 location."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Protocol
+
+from auditor.errors import HistoryError
+from auditor.store.runs import RUN_RECORD, ComparisonRecord, RunRecord, named_by_day, new_run_id, run_order, runs_before
+
+
+class HistoryStore(Protocol):
+    """Runs kept as folders of text files, each named by its run id."""
+
+    @property
+    def location(self) -> str:
+        """Where the runs are, for messages: a folder or an s3:// URL."""
+        ...
+
+    def run_ids(self) -> list[str]:
+        """Every run kept, in no particular order."""
+        ...
+
+    def read(self, run_id: str, name: str) -> str | None:
+        """The text of one file of a run; None if the run has no such file."""
+        ...
+
+    def write_run(self, run_id: str, files: dict[str, str]) -> str:
+        """Keep a run's files (run.json last, so that a run cut short has none) and return where they went."""
+        ...
+
+
+def open_store(location: str | Path) -> HistoryStore:
+    """The store at `location`: `s3://bucket/prefix`, or a local folder."""
+    text = str(location)
+    if text.startswith("s3://"):
+        from auditor.store.s3 import S3Store  # boto3 is imported only by runs that keep history in S3
+
+        return S3Store(text)
+    from auditor.store.local import LocalStore
+
+    return LocalStore(Path(location))
+
+
+def read_record(store: HistoryStore, run_id: str) -> RunRecord | None:
+    """A run's record; None if it has none (cut short, or written before runs had records)."""
+    text = store.read(run_id, RUN_RECORD)
+    if text is None:
+        return None
+    try:
+        return RunRecord.model_validate_json(text)
+    except ValueError as exc:
+        raise HistoryError(f"{store.location}/{run_id}/{RUN_RECORD}: not a run record ({_first_line(exc)})") from None
+
+
+def _first_line(exc: Exception) -> str:
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+
+
+__all__ = [
+    "RUN_RECORD",
+    "ComparisonRecord",
+    "HistoryStore",
+    "RunRecord",
+    "named_by_day",
+    "new_run_id",
+    "open_store",
+    "read_record",
+    "run_order",
+    "runs_before",
+]

@@ -1,0 +1,50 @@
+"""Runs kept in a local folder: `<folder>/<run id>/...`, each run swapped in whole, and `<folder>/latest`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from auditor.atomic_write import write_folder_atomic, write_text_atomic
+from auditor.errors import HistoryError
+from auditor.store.runs import run_order
+
+
+class LocalStore:
+    """A reports folder holding one folder per run."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    @property
+    def location(self) -> str:
+        """The folder."""
+        return str(self.root)
+
+    def run_ids(self) -> list[str]:
+        """The folders named as runs are (anything else there, such as notes/, is not a run)."""
+        try:
+            return [path.name for path in self.root.iterdir() if run_order(path.name) and path.is_dir()]
+        except FileNotFoundError:
+            return []
+        except OSError as exc:
+            raise HistoryError(f"{self.root}: cannot list the runs: {exc.strerror or exc}") from None
+
+    def read(self, run_id: str, name: str) -> str | None:
+        """The file's text, or None if the run has no such file."""
+        path = self.root / run_id / name
+        try:
+            return path.read_text(encoding="utf-8")
+        except (FileNotFoundError, NotADirectoryError):
+            return None
+        except (OSError, ValueError) as exc:
+            raise HistoryError(f"{path}: cannot read: {getattr(exc, 'strerror', None) or exc}") from None
+
+    def write_run(self, run_id: str, files: dict[str, str]) -> str:
+        """Write the run as one folder swapped in at once, then point `latest` at it."""
+        folder = self.root / run_id
+        try:
+            write_folder_atomic(folder, files)
+            write_text_atomic(self.root / "latest", run_id + "\n")
+        except OSError as exc:
+            raise HistoryError(f"{exc.filename or folder}: cannot write: {exc.strerror or exc}") from None
+        return str(folder)
