@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import time
@@ -13,7 +14,9 @@ from typing import Any
 import pytest
 
 from auditor import load_config
+from auditor.cli import main
 from auditor.config import Config
+from auditor.findings import Severity
 from auditor.normalize import normalize_account
 from auditor.pipeline import compare, compare_accounts
 from auditor.report import render
@@ -142,3 +145,31 @@ def test_a_5000_role_report_opens_quickly_and_its_markdown_stays_under_the_limit
     assert opened < 10, f"opened in {opened:.1f} s"
     assert outside == []
     assert len(rendered["report.md"].encode()) <= 512 * 1024
+
+
+def test_the_index_of_the_sixth_run_charts_findings_by_severity_over_the_six(browser: Any, demo: Path, tmp_path: Path):
+    days = ["2026-10-19", "2026-10-26", "2026-11-02", "2026-11-09", "2026-11-16", "2026-11-23"]
+    for number, day in enumerate(days, 1):
+        if number == 4:  # dev loses its debug role: one finding resolved, and the chart moves
+            dev = demo / "baselines" / "demo" / "dev.json"
+            data = json.loads(dev.read_text())
+            del data["roles"]["deep-insight-debug-role-dev"]
+            dev.write_text(json.dumps(data))
+        main(["audit", "--now", f"{day}T06:00:00"])
+    index = demo / "reports" / "2026-11-23T060000Z" / "index.html"
+    page = browser.new_context(java_script_enabled=False).new_page()  # a chart that needs no script
+    outside: list[str] = []
+    page.on("request", lambda request: outside.append(request.url) if not request.url.startswith("file:") else None)
+    page.goto(index.as_uri(), wait_until="load")
+    chart = page.locator("svg.trend")
+    chart.screenshot(path=str(tmp_path / "trend.png"))
+    assert outside == [] and (tmp_path / "trend.png").stat().st_size > 2_000
+    series = chart.locator("g.series")
+    assert [series.nth(i).get_attribute("data-severity") for i in range(series.count())] == [s.value for s in Severity]
+    for i in range(series.count()):
+        line = series.nth(i).locator("polyline")
+        assert len(line.get_attribute("points").split()) == 6
+        assert line.bounding_box()["width"] > 300  # drawn across the chart, not collapsed
+    titles = series.nth(1).locator("circle title").all_text_contents()  # "high: 2 (run ...)"
+    assert [int(title.split(": ")[1].split(" ")[0]) for title in titles] == [2, 2, 2, 1, 1, 1]
+    assert page.locator("#runs + table tbody tr").count() == 6

@@ -8,7 +8,9 @@ from datetime import datetime
 from auditor.findings import Severity
 
 WIDTH, HEIGHT = 720, 240
-_LEFT, _RIGHT, _TOP, _BOTTOM = 48, 16, 16, 40
+_LEFT, _RIGHT, _TOP, _BOTTOM = 48, 40, 16, 46
+_SPREAD = 3.0
+"""Pixels between series that share a count, so that none hides another (critical drawn highest)."""
 
 
 @dataclass(frozen=True)
@@ -66,14 +68,17 @@ def trend_chart(points: list[TrendPoint]) -> Chart:
     def x(index: int) -> float:
         return round(_LEFT + index * step if len(points) > 1 else (_LEFT + right) / 2, 1)
 
-    def y(count: int) -> float:
-        return round(bottom - (bottom - _TOP) * count / top_value, 1)
+    def y(count: int, shift: float = 0.0) -> float:
+        return round(bottom - (bottom - _TOP) * count / top_value + shift, 1)
 
     series = []
-    for severity in Severity:
-        dots = [
-            Dot(x(i), y(p.counts.get(severity, 0)), p.counts.get(severity, 0), p.run_id) for i, p in enumerate(points)
-        ]
+    middle = (len(Severity) - 1) / 2
+    for rank, severity in enumerate(Severity):
+        shift = (rank - middle) * _SPREAD
+        dots = []
+        for i, point in enumerate(points):
+            count = point.counts.get(severity, 0)
+            dots.append(Dot(x(i), y(count, shift), count, point.run_id))
         series.append(Series(severity, " ".join(f"{d.x},{d.y}" for d in dots), dots))
     ticks = [(y(value), value) for value in range(0, top_value + 1, max(1, top_value // 4))]
     labels = [(x(i), f"{p.started_at:%Y-%m-%d}", f"{p.started_at:%H:%M}") for i, p in enumerate(points)]
