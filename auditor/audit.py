@@ -18,6 +18,7 @@ from auditor.report import RenderOptions, outgoing, render
 from auditor.report.run_summary import TrendPoint, render_index, render_summary, render_ticket
 from auditor.store import (
     RUN_RECORD,
+    TICKET,
     ComparisonRecord,
     HistoryStore,
     RunRecord,
@@ -31,8 +32,6 @@ from auditor.store.local import LocalStore
 
 TREND_RUNS = 12
 """Runs the index's chart shows: this one and the latest earlier ones that wrote a record."""
-TICKET = "ticket.md"
-"""In each comparison's folder: its part of summary.md, the body of the ticket kept for that comparison."""
 
 
 @dataclass(frozen=True)

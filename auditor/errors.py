@@ -50,3 +50,7 @@ class ReportError(AuditorError):
 
 class HistoryError(ReportError):
     """The history store (a reports folder or an S3 location) could not be listed, read or written."""
+
+
+class TicketError(AuditorError):
+    """A ticket could not be found, opened, commented on or closed; the message says which call failed."""

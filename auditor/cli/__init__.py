@@ -22,6 +22,8 @@ from auditor.pipeline import RunOptions, compare_many, compare_organization
 from auditor.report import RenderOptions, render, write_reports
 from auditor.sources import ManagedPolicyCache, access, collect, write_snapshot
 from auditor.store import open_store
+from auditor.tickets import load_run
+from auditor.tickets.github import GitHub, sync
 
 EXIT_CLEAN, EXIT_DRIFT, EXIT_USAGE, EXIT_UNREADABLE, EXIT_INTERNAL = 0, 1, 2, 3, 4
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
@@ -165,6 +167,46 @@ def audit_command(
     if fail_on_new is not None:
         return _exit_code(outcome.runs, [f for run in outcome.runs for f in run.new_at_or_above(Severity(fail_on_new))])
     return _exit_code(outcome.runs, [f for run in outcome.runs for f in run.at_or_above(threshold)])
+
+
+@cli.command("ticket")
+@click.option(
+    "-o",
+    "--out",
+    "reports",
+    default="reports",
+    show_default=True,
+    help="Where the run is: the reports folder, or the history (s3://BUCKET/PREFIX).",
+)
+@click.option("--run", "run_id", default=None, help="The run's id. Default: the latest run there.")
+@click.option(
+    "--threshold",
+    type=click.Choice(SEVERITIES),
+    default="high",
+    show_default=True,
+    help="New findings at or above this open a ticket or comment on it; none left at or above it closes it.",
+)
+@click.option("--reports-url", default=None, help="Where readers find the full reports (the workflow run, a bucket).")
+@click.option(
+    "--repository", envvar="GITHUB_REPOSITORY", required=True, help="OWNER/NAME. Default: $GITHUB_REPOSITORY."
+)
+@click.option(
+    "--api",
+    envvar="GITHUB_API_URL",
+    default="https://api.github.com",
+    show_default=True,
+    help="The GitHub API (GitHub Enterprise: https://HOST/api/v3). Default: $GITHUB_API_URL.",
+)
+def ticket_command(
+    reports: str, run_id: str | None, threshold: str, reports_url: str | None, repository: str, api: str
+) -> int:
+    """Keep one GitHub issue per comparison in step with a run: open it for new drift, comment on it, close it
+    when nothing at or above the threshold is left. The token comes from $GITHUB_TOKEN."""
+    record, texts = load_run(open_store(reports), run_id)
+    github = GitHub(api, repository, os.environ.get("GITHUB_TOKEN") or os.environ.get("GH_TOKEN") or "")
+    for line in sync(github, record, texts, threshold, reports_url):
+        console.say(line)
+    return EXIT_CLEAN
 
 
 @cli.command("snapshot")

@@ -6,7 +6,17 @@ from pathlib import Path
 from typing import Protocol
 
 from auditor.errors import HistoryError
-from auditor.store.runs import RUN_RECORD, ComparisonRecord, RunRecord, named_by_day, new_run_id, run_order, runs_before
+from auditor.store.runs import (
+    LATEST,
+    RUN_RECORD,
+    TICKET,
+    ComparisonRecord,
+    RunRecord,
+    named_by_day,
+    new_run_id,
+    run_order,
+    runs_before,
+)
 
 
 class HistoryStore(Protocol):
@@ -23,6 +33,10 @@ class HistoryStore(Protocol):
 
     def read(self, run_id: str, name: str) -> str | None:
         """The text of one file of a run; None if the run has no such file."""
+        ...
+
+    def latest(self) -> str | None:
+        """The id of the latest run written, if any."""
         ...
 
     def write_run(self, run_id: str, files: dict[str, str]) -> str:
@@ -58,7 +72,9 @@ def _first_line(exc: Exception) -> str:
 
 
 __all__ = [
+    "LATEST",
     "RUN_RECORD",
+    "TICKET",
     "ComparisonRecord",
     "HistoryStore",
     "RunRecord",

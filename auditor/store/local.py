@@ -6,7 +6,7 @@ from pathlib import Path
 
 from auditor.atomic_write import write_folder_atomic, write_text_atomic
 from auditor.errors import HistoryError
-from auditor.store.runs import run_order
+from auditor.store.runs import LATEST, run_order
 
 
 class LocalStore:
@@ -39,12 +39,21 @@ class LocalStore:
         except (OSError, ValueError) as exc:
             raise HistoryError(f"{path}: cannot read: {getattr(exc, 'strerror', None) or exc}") from None
 
+    def latest(self) -> str | None:
+        """What `latest` names, if it exists."""
+        try:
+            return (self.root / LATEST).read_text(encoding="utf-8").strip() or None
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError) as exc:
+            raise HistoryError(f"{self.root / LATEST}: cannot read: {getattr(exc, 'strerror', None) or exc}") from None
+
     def write_run(self, run_id: str, files: dict[str, str]) -> str:
         """Write the run as one folder swapped in at once, then point `latest` at it."""
         folder = self.root / run_id
         try:
             write_folder_atomic(folder, files)
-            write_text_atomic(self.root / "latest", run_id + "\n")
+            write_text_atomic(self.root / LATEST, run_id + "\n")
         except OSError as exc:
             raise HistoryError(f"{exc.filename or folder}: cannot write: {exc.strerror or exc}") from None
         return str(folder)

@@ -12,6 +12,11 @@ from pydantic import BaseModel, ConfigDict, Field
 RUN_RECORD = "run.json"
 """Written last into every run: a run without it was cut short and is never anyone's baseline."""
 
+TICKET = "ticket.md"
+"""In each comparison's folder: its part of summary.md, the body of the ticket kept for that comparison."""
+LATEST = "latest"
+"""Beside the runs: the id of the latest run written."""
+
 _RUN_ID = re.compile(r"^(?P<day>[0-9]{4}-[0-9]{2}-[0-9]{2})(?:T(?P<time>[0-9]{6})Z)?(?:-(?P<n>[1-9][0-9]{0,3}))?$")
 
 

@@ -11,7 +11,7 @@ import botocore.exceptions
 from auditor.config import s3_location
 from auditor.errors import HistoryError, UsageError
 from auditor.sources.guard import install_history_guard
-from auditor.store.runs import RUN_RECORD, run_order
+from auditor.store.runs import LATEST, RUN_RECORD, run_order
 
 _TYPES = {".md": "text/markdown", ".html": "text/html", ".json": "application/json", ".sarif": "application/json"}
 
@@ -51,7 +51,13 @@ class S3Store:
 
     def read(self, run_id: str, name: str) -> str | None:
         """The object's text, or None if there is no such object."""
-        key = f"{self.prefix}{run_id}/{name}"
+        return self._get(f"{self.prefix}{run_id}/{name}")
+
+    def latest(self) -> str | None:
+        """What the `latest` object names, if it exists."""
+        return (self._get(f"{self.prefix}{LATEST}") or "").strip() or None
+
+    def _get(self, key: str) -> str | None:
         try:
             body = self.client.get_object(Bucket=self.bucket, Key=key)["Body"].read()
             return str(body.decode("utf-8"))
@@ -66,7 +72,7 @@ class S3Store:
         """Put every file, the run record last, then `latest`: a run cut short has no record and is ignored."""
         order = sorted(files, key=lambda name: (name == RUN_RECORD, name))
         puts = [(f"{self.prefix}{run_id}/{name}", files[name]) for name in order]
-        for key, text in [*puts, (f"{self.prefix}latest", run_id + "\n")]:
+        for key, text in [*puts, (f"{self.prefix}{LATEST}", run_id + "\n")]:
             kind = next((t for ext, t in _TYPES.items() if key.endswith(ext)), "text/plain")
             try:
                 self.client.put_object(
