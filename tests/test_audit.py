@@ -16,7 +16,6 @@ from typing import Any
 
 import jsonschema
 import pytest
-import yaml
 
 from auditor.cli import main
 from auditor.config import Config
@@ -161,19 +160,6 @@ def test_snapshot_refuses_to_replace_a_baseline_without_update_baseline(audit_di
     assert "--update-baseline" in capsys.readouterr().err and target.read_text() == "{}"
     assert main(["snapshot", "prod", "-o", str(target), "--update-baseline"]) == 0
     assert json.loads(target.read_text())["account_id"] == "111111111111"
-
-
-def test_github_workflow_runs_weekly_with_oidc_and_uploads_reports_and_sarif():
-    workflow = yaml.safe_load((REPO / ".github" / "workflows" / "weekly-iam-audit.yml").read_text())
-    triggers = workflow[True]  # YAML 1.1 reads the key `on` as a boolean
-    assert triggers["schedule"][0]["cron"]
-    assert workflow["permissions"]["id-token"] == "write"
-    steps = workflow["jobs"]["audit"]["steps"]
-    uses = [step.get("uses", "") for step in steps]
-    assert any(u.startswith("aws-actions/configure-aws-credentials") for u in uses)
-    assert any(u.startswith("actions/upload-artifact") for u in uses)
-    assert any(u.startswith("github/codeql-action/upload-sarif") for u in uses)
-    assert any("auditor audit" in step.get("run", "") for step in steps)
 
 
 def test_systemd_timer_and_service_are_well_formed():
