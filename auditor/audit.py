@@ -157,7 +157,7 @@ def write_audit(
     Everything is rendered before anything is written; a run cut short in the history has no record."""
     local = LocalStore(reports)
     places = [local.write_run(outcome.run_id, files)]
-    if history.location != local.location:
+    if not (isinstance(history, LocalStore) and history.root.resolve() == reports.resolve()):
         places.append(history.write_run(outcome.run_id, files))
     return places
 

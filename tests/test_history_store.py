@@ -147,3 +147,14 @@ def test_an_unreadable_history_is_a_history_error_not_a_traceback(tmp_path: Path
     (tmp_path / "2026-11-30T060005Z" / RUN_RECORD).write_bytes(b"\xff\xfe")
     with pytest.raises(HistoryError, match=r"run\.json: cannot read"):
         LocalStore(tmp_path).read("2026-11-30T060005Z", RUN_RECORD)
+
+
+def test_a_history_folder_apart_from_the_reports_folder_gets_the_run_too(demo: Path):
+    assert main(["audit", "--history", str(demo / "kept"), "--now", "2026-11-20T06:00:00"]) == 1
+    assert main(["audit", "--history", str(demo / "kept"), "--now", "2026-11-27T06:00:00", "--fail-on-new", "low"]) == 0
+    assert (demo / "kept" / "latest").read_text() == "2026-11-27T060000Z\n"
+    assert sorted(p.name for p in (demo / "reports").iterdir()) == [
+        "2026-11-20T060000Z",
+        "2026-11-27T060000Z",
+        "latest",
+    ]

@@ -139,3 +139,11 @@ def test_the_token_is_never_sent_in_clear_beyond_this_machine(repo: Repository, 
 def test_without_a_run_the_ticket_step_says_to_run_the_audit_first(repo: Repository, capsys):
     assert _ticket() == 2
     assert "run `auditor audit` first" in capsys.readouterr().err
+
+
+def test_a_run_record_naming_a_folder_outside_its_run_is_refused(repo: Repository, demo: Path, capsys):
+    _audit("2026-11-02")
+    record = demo / "reports" / "2026-11-02T060000Z" / "run.json"
+    record.write_text(record.read_text().replace('"folder": "prod-vs-dev"', '"folder": "../../etc"'))
+    assert _ticket() == 2
+    assert "run.json: not a run record" in capsys.readouterr().err and repo.issues == []

@@ -68,7 +68,8 @@ class ComparisonRecord(BaseModel):
 
     model_config = ConfigDict(extra="ignore", frozen=True)
 
-    folder: str
+    folder: str = Field(pattern=r"^[A-Za-z0-9_-]+$")
+    """`<baseline>-vs-<target>`, file-name safe: a record read back cannot point outside its run."""
     baseline: str
     target: str
     findings: dict[str, int]
@@ -87,7 +88,7 @@ class RunRecord(BaseModel):
 
     format: Literal["iam-drift-auditor-run"] = "iam-drift-auditor-run"
     schema_version: int = 1
-    run_id: str
+    run_id: str = Field(pattern=_RUN_ID.pattern)
     started_at: datetime
     complete: bool
     """False when an account could not be read: such a run never serves as the previous run."""
