@@ -5,7 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Protocol
 
+from pydantic import ValidationError
+
 from auditor.errors import HistoryError
+from auditor.model.base import describe_validation_error
 from auditor.store.runs import (
     LATEST,
     RUN_RECORD,
@@ -63,12 +66,10 @@ def read_record(store: HistoryStore, run_id: str) -> RunRecord | None:
         return None
     try:
         return RunRecord.model_validate_json(text)
-    except ValueError as exc:
-        raise HistoryError(f"{store.location}/{run_id}/{RUN_RECORD}: not a run record ({_first_line(exc)})") from None
-
-
-def _first_line(exc: Exception) -> str:
-    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    except ValidationError as exc:
+        raise HistoryError(
+            f"{store.location}/{run_id}/{RUN_RECORD}: not a run record: {describe_validation_error(exc)}"
+        ) from None
 
 
 __all__ = [
