@@ -11,27 +11,38 @@ from pydantic import BaseModel, ValidationError
 from auditor.errors import ReportError
 from auditor.findings import AuditResult, Finding, FindingHistory
 from auditor.findings.result import RESULT_SCHEMA_VERSION
+from auditor.model.base import describe_validation_error
 from auditor.model.documents import loads_strict
 
 
 def load_result(text: str, where: str) -> AuditResult:
     """A comparison's report.json from a previous run (`where` names it in messages).
 
-    Read tolerantly: fields this version does not know (written by a later one) are ignored, and a report
-    of another schema version is refused in one line that names both versions.
+    Read tolerantly: fields this version does not know (written by a later one) are ignored; schema_version 1
+    (the comparison object alone) and 2 (the run object, one comparison) are read; any other version is refused
+    in one line that names it and the versions this one reads.
     """
     try:
         data = loads_strict(text)
-        version = data.get("schema_version", RESULT_SCHEMA_VERSION) if isinstance(data, dict) else None
-        if version != RESULT_SCHEMA_VERSION:
+        version = data.get("schema_version") if isinstance(data, dict) else None
+        if version == RESULT_SCHEMA_VERSION and isinstance(data, dict):
+            comparisons = data.get("comparisons")
+            if not isinstance(comparisons, list) or len(comparisons) != 1:
+                raise ValueError("expected one comparison")
+            data = comparisons[0]
+        elif version != 1 or not isinstance(data, dict) or "comparisons" in data:
             raise ReportError(
                 f"{where}: the previous run's report has schema_version {version!r}; this version of "
-                f"iam-drift-auditor reads schema_version {RESULT_SCHEMA_VERSION} (run the audit with the version "
-                "that wrote it, or start the history afresh)"
+                f"iam-drift-auditor reads schema_version 1 and {RESULT_SCHEMA_VERSION} (run the audit with the "
+                "version that wrote it, or start the history afresh)"
             )
         return AuditResult.model_validate(known_fields(data, AuditResult))
     except (ValueError, ValidationError) as exc:
-        raise ReportError(f"{where}: cannot read the previous run's report ({type(exc).__name__})") from None
+        raise ReportError(f"{where}: cannot read the previous run's report ({_reason(exc)})") from None
+
+
+def _reason(exc: Exception) -> str:
+    return describe_validation_error(exc) if isinstance(exc, ValidationError) else str(exc).splitlines()[0]
 
 
 def known_fields(data: Any, annotation: Any) -> Any:

@@ -55,7 +55,8 @@ def _week_two_dev(folder: Path) -> None:
 
 
 def _report(folder: Path, day: str) -> dict[str, Any]:
-    return json.loads((folder / "reports" / day / "prod-vs-dev" / "report.json").read_text())
+    [comparison] = json.loads((folder / "reports" / day / "prod-vs-dev" / "report.json").read_text())["comparisons"]
+    return comparison
 
 
 def test_a_week_later_fixed_drift_is_resolved_new_drift_new_and_the_rest_persisting(audit_dir: Path):
@@ -251,7 +252,7 @@ def test_a_previous_report_with_fields_this_version_does_not_know_is_still_read(
 
     def later_version(data: dict[str, Any]) -> None:
         data["written_by_a_later_version"] = {"anything": 1}
-        for finding in data["findings"]:
+        for finding in data["comparisons"][0]["findings"]:
             finding["risk_score"] = 7
             finding["history"]["seen_in_runs"] = 1
 
@@ -260,7 +261,7 @@ def test_a_previous_report_with_fields_this_version_does_not_know_is_still_read(
     assert {f["history"]["status"] for f in _report(audit_dir, RUN_2)["findings"]} == {"persisting"}
 
 
-@pytest.mark.parametrize("version", [0, 2])
+@pytest.mark.parametrize("version", [0, 3])
 def test_a_previous_report_of_another_schema_version_is_refused_in_one_line_naming_both(
     audit_dir: Path, capsys, version: int
 ):
@@ -269,7 +270,21 @@ def test_a_previous_report_of_another_schema_version_is_refused_in_one_line_nami
     capsys.readouterr()
     assert main(["audit", "--now", WEEK_2]) == 2
     [line] = capsys.readouterr().err.strip().splitlines()
-    assert f"schema_version {version}" in line and "reads schema_version 1" in line
+    assert f"schema_version {version}" in line and "reads schema_version 1 and 2" in line
+
+
+def test_a_previous_report_written_as_schema_version_1_is_still_read(audit_dir: Path):
+    main(["audit", "--now", WEEK_1])
+
+    def version_1(data: dict[str, Any]) -> None:
+        # Version 1 wrote the comparison object alone for one target.
+        [comparison] = data.pop("comparisons")
+        data.clear()
+        data.update(comparison, schema_version=1)
+
+    _rewrite_week_one(audit_dir, version_1)
+    assert main(["audit", "--now", WEEK_2, "--fail-on-new", "low"]) == 0
+    assert {f["history"]["status"] for f in _report(audit_dir, RUN_2)["findings"]} == {"persisting"}
 
 
 def test_index_and_summary_link_only_to_the_reports_written(audit_dir: Path):

@@ -49,8 +49,9 @@ def test_demo_markdown_has_the_put_role_policy_fix_for_observability_access(demo
 
 def test_json_report_follows_the_contract(demo: Path):
     main(["compare", "prod", "dev", "-o", "out", "-f", "json"])
-    report = json.loads((demo / "out" / "report.json").read_text())
-    assert report["schema_version"] == 1
+    run = json.loads((demo / "out" / "report.json").read_text())
+    assert run["schema_version"] == 2 and run["unreadable"] == []
+    [report] = run["comparisons"]
     assert report["baseline"]["name"] == "prod" and report["baseline"]["account_id"] == "111111111111"
     assert report["target"]["name"] == "dev" and report["target"]["account_id"] == "222222222222"
     assert set(report["summary"]) >= {"roles_compared", "critical", "high", "medium", "low", "info"}
@@ -112,7 +113,7 @@ def test_exit_code_follows_fail_on(tmp_path: Path, monkeypatch: pytest.MonkeyPat
 
 def test_same_account_twice_has_no_drift_and_exits_0(demo: Path):
     assert main(["compare", "prod", "prod", "-o", "out"]) == 0
-    report = json.loads((demo / "out" / "report.json").read_text())
+    [report] = json.loads((demo / "out" / "report.json").read_text())["comparisons"]
     assert report["findings"] == []
 
 

@@ -80,7 +80,7 @@ def test_a_bad_response_makes_the_account_unreadable_with_one_line(
 
 def test_a_response_unparsable_once_is_retried_to_the_same_result(live, aws, monkeypatch, capsys, tmp_path):
     assert _compare(live, aws, monkeypatch, tmp_path / "clean") == 1
-    expected = json.loads((tmp_path / "clean" / "report.json").read_text())["findings"]
+    expected = json.loads((tmp_path / "clean" / "report.json").read_text())["comparisons"][0]["findings"]
 
     def once(action: str, count: int, body: bytes):
         return (200, body[:100]) if action == GAAD and count == 0 else None
@@ -88,7 +88,7 @@ def test_a_response_unparsable_once_is_retried_to_the_same_result(live, aws, mon
     with fault_proxy(aws, once) as proxy:
         assert _compare(live, proxy.url, monkeypatch, tmp_path / "out") == 1
     assert proxy.seen[GAAD] == 3  # the truncated page, again, and the other account's
-    assert json.loads((tmp_path / "out" / "report.json").read_text())["findings"] == expected
+    assert json.loads((tmp_path / "out" / "report.json").read_text())["comparisons"][0]["findings"] == expected
 
 
 # `python -m auditor` with Python's Ctrl-C handler in place: a shell without job control starts background

@@ -86,7 +86,7 @@ def test_sarif_is_valid_and_junit_parses(out: Path):
 
 
 def test_shell_fixes_keep_policy_text_inside_quoted_heredocs(out: Path):
-    report = json.loads((out / "report.json").read_text())
+    [report] = json.loads((out / "report.json").read_text())["comparisons"]
     for finding in report["findings"]:
         script = finding["remediation"]["aws_cli"]
         assert "<<'POLICY'" in script or "<<" not in script  # quoted delimiter: no expansion inside

@@ -122,7 +122,7 @@ def test_snapshot_command_writes_a_sorted_deterministic_file(seeded, write_confi
 def test_compare_command_on_live_accounts_exits_1_and_writes_reports(seeded, write_config, tmp_path: Path):
     config = write_config(live_config_text())
     assert main(["compare", "prod", "dev", "-c", str(config), "-o", str(tmp_path / "out")]) == 1
-    report = json.loads((tmp_path / "out" / "report.json").read_text())
+    [report] = json.loads((tmp_path / "out" / "report.json").read_text())["comparisons"]
     assert report["summary"]["roles_compared"] == 5
 
 

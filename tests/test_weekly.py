@@ -41,7 +41,8 @@ class Weeks:
             ["audit", "-c", str(self.folder / "config.yaml"), "-o", str(self.folder / "reports"), "--now", at, *extra]
         )
         run_id = datetime.fromisoformat(at).replace(tzinfo=UTC).strftime("%Y-%m-%dT%H%M%SZ")
-        return code, json.loads(self.kept(run_id, "prod-vs-dev/report.json"))
+        [comparison] = json.loads(self.kept(run_id, "prod-vs-dev/report.json"))["comparisons"]
+        return code, comparison
 
     def kept(self, run_id: str, name: str) -> str:
         """A file of a run, read from where the history is kept (the reports folder or S3)."""

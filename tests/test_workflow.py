@@ -93,7 +93,8 @@ def _output(demo: Path) -> dict[str, str]:
 
 
 def _report(demo: Path) -> dict[str, Any]:
-    return json.loads((demo / _output(demo)["run"] / "prod-vs-dev" / "report.json").read_text())
+    [comparison] = json.loads((demo / _output(demo)["run"] / "prod-vs-dev" / "report.json").read_text())["comparisons"]
+    return comparison
 
 
 def test_with_s3_history_the_second_week_on_a_fresh_runner_sees_the_first(demo: Path, aws: str):

@@ -9,7 +9,9 @@ from pydantic import Field
 from auditor.findings.model import Finding, Severity, WaiverMark
 from auditor.model.base import Frozen
 
-RESULT_SCHEMA_VERSION = 1
+RESULT_SCHEMA_VERSION = 2
+"""report.json's shape: 2 is always the run object (`comparisons`, `unreadable`); 1 was the comparison object
+alone for one target. Additions keep the number; a removed or changed field raises it (README)."""
 
 
 class AccountRef(Frozen):
@@ -99,7 +101,7 @@ class UnreadableAccount(Frozen):
 
 
 class AuditRun(Frozen):
-    """One baseline compared with several targets in one run; report.json for more than one target."""
+    """One baseline compared with one or more targets in one run: report.json, whatever the number of targets."""
 
     schema_version: int = RESULT_SCHEMA_VERSION
     baseline: AccountRef

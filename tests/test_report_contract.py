@@ -1,0 +1,59 @@
+"""report.json has one shape in every case, and follows the JSON Schema committed beside the renderer."""
+
+from __future__ import annotations
+
+import json
+import os
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+
+from auditor.cli import main
+from auditor.report.json import SCHEMA_FILE, report_schema
+
+COMMITTED = Path(str(files("auditor.report").joinpath(SCHEMA_FILE)))
+
+
+def _validate(path: Path) -> dict[str, Any]:
+    report = json.loads(path.read_text())
+    jsonschema.Draft202012Validator(json.loads(COMMITTED.read_text())).validate(report)
+    return report
+
+
+def test_the_committed_schema_is_the_one_the_models_define():
+    generated = json.dumps(report_schema(), indent=2, sort_keys=True) + "\n"
+    if os.environ.get("AUDITOR_UPDATE_GOLDEN"):
+        COMMITTED.write_text(generated)
+    assert COMMITTED.read_text() == generated, (
+        "the report models changed: regenerate with AUDITOR_UPDATE_GOLDEN=1, and raise RESULT_SCHEMA_VERSION "
+        "if a field was removed or changed (README, 'The JSON contract')"
+    )
+
+
+def test_one_target_is_a_run_with_one_comparison(demo: Path):
+    main(["compare", "prod", "dev", "-o", "out", "-f", "json"])
+    report = _validate(demo / "out" / "report.json")
+    assert report["schema_version"] == 2 and len(report["comparisons"]) == 1 and report["unreadable"] == []
+
+
+def test_several_targets_are_a_run_with_a_comparison_each(demo: Path):
+    main(["compare", "prod", "dev", "prod", "-o", "out", "-f", "json"])
+    report = _validate(demo / "out" / "report.json")
+    assert [c["target"]["name"] for c in report["comparisons"]] == ["dev", "prod"]
+
+
+def test_an_unreadable_account_is_listed_in_the_same_shape(demo: Path, monkeypatch: pytest.MonkeyPatch):
+    config = (demo / "config.yaml").read_text()
+    (demo / "config.yaml").write_text(
+        config.replace("    snapshot: baselines/demo/dev.json\n", "    role_arn: arn:aws:iam::222222222222:role/gone\n")
+    )
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")  # nothing listens
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAEXAMPLEEXAMPLE00")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "not-a-secret")
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
+    assert main(["compare", "prod", "dev", "-o", "out", "-f", "json"]) == 3
+    report = _validate(demo / "out" / "report.json")
+    assert report["comparisons"] == [] and [u["name"] for u in report["unreadable"]] == ["dev"]
