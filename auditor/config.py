@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 from typing import Annotated, Any
@@ -233,8 +234,9 @@ def read_yaml(path: Path, what: str) -> Any:
         raise ConfigError(f"{path}: invalid YAML: {_one_line(str(exc))}") from None
 
 
-def load_config(path: Path) -> Config:
-    """Read and validate a config file; ConfigError names the file and the offending key."""
+def load_config(path: str | os.PathLike[str]) -> Config:
+    """Read and validate a config file (a str or a path); ConfigError names the file and the offending key."""
+    path = Path(path)
     data = read_yaml(path, "config")
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: expected a mapping at the top level, got {type(data).__name__}")

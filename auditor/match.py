@@ -87,6 +87,8 @@ def match_roles(
     only = tuple(only)
     left = {name: role for name, role in baseline.roles.items() if in_scope(role, scope, only)}
     right = {name: role for name, role in target.roles.items() if in_scope(role, scope, only)}
+    for account, kept in ((baseline, left), (target, right)):
+        _refuse_empty_scope(account, kept, scope, only)
     pairs = [
         RolePair(baseline=left.pop(b), target=right.pop(t), rule=RULE_MAP)
         for b, t in scope.map.items()
@@ -97,6 +99,24 @@ def match_roles(
     pairs += [RolePair(baseline=role, target=None) for role in left.values()]
     pairs += [RolePair(baseline=None, target=role) for role in right.values()]
     return sorted(pairs, key=_order)
+
+
+def _refuse_empty_scope(
+    account: NormalizedAccount, kept: dict[str, NormalizedRole], scope: RolesConfig, only: tuple[str, ...]
+) -> None:
+    # A mistyped glob must not pass for a clean comparison of nothing. Roles left out by default (AWS's
+    # service-linked roles, access roles) do not count: an account holding only those has nothing to select.
+    if kept:
+        return
+    selectable = scope.model_copy(update={"include": ("*",), "exclude": ()})
+    if not any(in_scope(role, selectable) for role in account.roles.values()):
+        return
+    globs = ([f"--role {', '.join(only)}"] if only else []) + [f"roles.include {', '.join(scope.include) or '(none)'}"]
+    globs += [f"roles.exclude {', '.join(scope.exclude)}"] if scope.exclude else []
+    raise UsageError(
+        f"no role of {account.name} is in scope ({len(account.roles)} roles; {'; '.join(globs)}): "
+        "check the globs, or the account"
+    )
 
 
 def _order(pair: RolePair) -> tuple[str, str]:

@@ -58,7 +58,7 @@ class RunOptions:
     concurrency: int = 8
     """Target accounts read at once; each read waits mostly on AWS."""
     progress: Callable[[str, int, int], None] | None = None
-    """Called with (account name, accounts done, accounts in all) as each target is read."""
+    """Called with (step, done, in all) as each target is read ("read dev") and compared ("compare dev")."""
     collector: Collector | None = None
 
 
@@ -77,9 +77,19 @@ def compare_many(
     repeated = sorted(name for name, count in Counter(targets).items() if count > 1)
     if repeated:
         raise UsageError(f"target {repeated[0]!r} is named more than once")
-    options = options or RunOptions(only=tuple(only), collector=collector)
+    options = _merged(options, tuple(only), collector)
     accounts = [config.account(name) for name in (baseline, *targets)]  # unknown names fail before any call
     return _run(config, accounts[0], accounts[1:], now or datetime.now(UTC), options)
+
+
+def _merged(options: RunOptions | None, only: tuple[str, ...], collector: Collector | None) -> RunOptions:
+    # Arguments given beside `options` join them; the same one given twice, differently, is an error.
+    options = options or RunOptions()
+    if only and options.only and only != options.only:
+        raise UsageError("`only` is given twice, as an argument and in options, with different globs")
+    if collector is not None and options.collector is not None and collector is not options.collector:
+        raise UsageError("`collector` is given twice, as an argument and in options")
+    return replace(options, only=only or options.only, collector=collector or options.collector)
 
 
 def compare_organization(
@@ -105,7 +115,9 @@ def _run(
     loaded = _load_targets(baseline, base, targets, collector, options)
     used: set[int] = set()
     results, unreadable = [], []
-    for account in targets:
+    for number, account in enumerate(targets, 1):
+        if options.progress is not None:
+            options.progress(f"compare {account.name}", number - 1, len(targets))
         other = loaded[account.name]
         if isinstance(other, SourceError):
             # One unreadable account must not stop the others; it is reported, never taken as "no drift".
@@ -150,7 +162,7 @@ def _load_targets(
             account = futures[future]
             loaded[account.name] = future.result()
             if options.progress is not None:
-                options.progress(account.name, done, len(targets))
+                options.progress(f"read {account.name}", done, len(targets))
     except BaseException:
         # Ctrl-C (or a bug) must not wait for reads still hanging on the network: drop them and go.
         pool.shutdown(wait=False, cancel_futures=True)
@@ -196,15 +208,28 @@ def compare_accounts(
     ]
     findings = apply_waivers(findings, waivers or [], target.name, now.date(), used if used is not None else set())
     findings.sort(key=_order)
+    summary = _summary(findings, pairs)
     return AuditResult(
         baseline=_ref(baseline),
         target=_ref(target),
         generated_at=now,
         iam_dataset_version=dataset_version(),
-        summary=_summary(findings, pairs),
+        summary=summary,
         findings=findings,
         pairs=[_pairing(pair) for pair in pairs],
+        warnings=_warnings(summary, baseline, target),
     )
+
+
+def _warnings(summary: Summary, baseline: NormalizedAccount, target: NormalizedAccount) -> list[str]:
+    if summary.roles_compared or not summary.roles_baseline or not summary.roles_target:
+        return []
+    # Not one pair: far likelier a wrong account or env setting than a target that shares no role at all.
+    return [
+        f"No role of {target.name} ({target.account_id}, env {target.env}) pairs with a role of {baseline.name} "
+        f"({baseline.account_id}, env {baseline.env}): every role is reported missing or extra. Check the "
+        "account and env settings."
+    ]
 
 
 def _pairing(pair: RolePair) -> RolePairing:

@@ -14,12 +14,12 @@ import click
 
 from auditor.audit import render_audit, run_audits, safe_name, sarif_location, write_audit
 from auditor.cli import console
-from auditor.cli.options import SEVERITIES, config_option, fail_on_option, format_option
+from auditor.cli.options import SEVERITIES, config_option, fail_on_option, format_option, output_options
 from auditor.config import load_config
 from auditor.errors import AuditorError, SourceError
 from auditor.findings import AuditRun, Severity
 from auditor.pipeline import RunOptions, compare_many, compare_organization
-from auditor.report import RenderOptions, render, write_reports
+from auditor.report import FORMATS, RenderOptions, outgoing, render, write_reports
 from auditor.sources import ManagedPolicyCache, access, collect, write_snapshot
 from auditor.store import open_store
 from auditor.tickets import load_run
@@ -31,17 +31,17 @@ EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="iam-drift-auditor")
-@click.option("-v", "--verbose", count=True, help="Log progress (-v) or every AWS request (-vv); credentials masked.")
-def cli(verbose: int) -> None:
+@output_options
+def cli() -> None:
     """Find IAM drift between AWS accounts.
 
     Exit codes: 0 no finding at or above --fail-on, 1 drift, 2 usage or config error,
     3 an account could not be read, 4 internal error.
     """
-    console.setup_logging(verbose)
 
 
 @cli.command("compare")
+@output_options
 @click.argument("accounts", nargs=-1, required=True)
 @config_option
 @format_option
@@ -49,8 +49,16 @@ def cli(verbose: int) -> None:
     "-o",
     "--out",
     "out_dir",
-    type=click.Path(path_type=Path, file_okay=False),
-    help="Report directory. Default: reports/<UTC date>-<baseline>-vs-<target>/",
+    type=click.Path(path_type=Path, file_okay=False, allow_dash=True),
+    help="Report directory, or - to print the one --format asked for to stdout. "
+    "Default: reports/<UTC date>-<baseline>-vs-<target>/",
+)
+@click.option(
+    "--stdout",
+    "stdout_format",
+    type=click.Choice(FORMATS),
+    default=None,
+    help="Print this report format to stdout and write no files (same as --format F -o -).",
 )
 @fail_on_option
 @click.option("--role", "role_globs", multiple=True, metavar="GLOB", help="Only roles whose name matches (repeatable).")
@@ -75,12 +83,17 @@ def compare_command(
     all_accounts: bool,
     concurrency: int,
     stats: bool,
+    stdout_format: str | None,
 ) -> int:
     """Compare each TARGET with BASELINE: auditor compare [BASELINE] TARGET [TARGET...].
 
     With one account name, BASELINE is the config's `baseline`. Several targets make one report with
     a section per target; the baseline is read once.
     """
+    wanted = [stdout_format] if stdout_format else _formats(formats)
+    to_stdout = stdout_format is not None or out_dir == Path("-")
+    if to_stdout and len(wanted) != 1:
+        raise click.UsageError("-o - prints one report to stdout: give one --format (e.g. --format json)")
     config = load_config(config_path)
     if include_service_roles:
         roles = config.roles.model_copy(update={"include_service_roles": True})
@@ -102,17 +115,24 @@ def compare_command(
     render_options = RenderOptions(
         config.report.markdown_limit_kb * 1024, threshold, sarif_location(config_path, config, baseline)
     )
-    rendered = render(run, _formats(formats), render_options)
-    names = "-".join(safe_name(target) for target in targets)
-    directory = out_dir or Path("reports") / f"{now:%Y-%m-%d}-{safe_name(baseline)}-vs-{names}"
-    paths = write_reports(rendered, directory)
-    console.print_summary(run, paths, threshold)
+    with console.status("rendering reports"):
+        rendered = render(run, wanted, render_options)
+    if to_stdout:
+        console.state.stdout_taken = True
+        click.echo(outgoing(rendered)[next(iter(rendered))], nl=False)
+        paths = []
+    else:
+        names = "-".join(safe_name(target) for target in targets)
+        directory = out_dir or Path("reports") / f"{now:%Y-%m-%d}-{safe_name(baseline)}-vs-{names}"
+        paths = write_reports(rendered, directory)
+    console.print_summary(run, paths, threshold, see=paths[0].name if paths else "the report")
     if stats:
         console.print_stats(run)
     return _exit_code([run], run.at_or_above(threshold))
 
 
 @cli.command("audit")
+@output_options
 @config_option
 @click.option(
     "-o",
@@ -170,6 +190,7 @@ def audit_command(
 
 
 @cli.command("ticket")
+@output_options
 @click.option(
     "-o",
     "--out",
@@ -210,6 +231,7 @@ def ticket_command(
 
 
 @cli.command("snapshot")
+@output_options
 @click.argument("account")
 @config_option
 @click.option(
@@ -238,6 +260,7 @@ def snapshot_command(account: str, config_path: Path, out_file: Path | None, upd
 
 
 @cli.command("policy")
+@output_options
 @click.option(
     "--trusted-principal",
     default="arn:aws:iam::<AUDIT_ACCOUNT_ID>:role/<ROLE_THE_AUDITOR_RUNS_AS>",
@@ -279,6 +302,8 @@ def _now(text: str | None) -> datetime:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI and return its exit code; user errors print one line, never a traceback."""
+    console.state.quiet = console.state.stdout_taken = False
+    console.setup_logging(0)  # -v, before or after the subcommand, raises it
     try:
         code = cli.main(args=list(argv) if argv is not None else None, prog_name="auditor", standalone_mode=False)
     except click.exceptions.Exit as exc:

@@ -1,30 +1,65 @@
-"""What the command line shows: one-line summaries, progress, the API call table, and logging; every line
-passes through auditor.terminal and auditor.redact first."""
+"""What the command line shows: summaries with a table per comparison, progress, the API call table, and logging;
+every string from an account passes through auditor.terminal and auditor.redact first."""
 
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import click
+from rich import box
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import Progress
 from rich.table import Table
 
-from auditor.findings import AuditResult, AuditRun, Severity
+from auditor.findings import AuditResult, AuditRun, Finding, Severity
 from auditor.redact import RedactingFilter, for_terminal
 
 STALE_SHOWN = 10
 SHOWN = 10
 """Findings listed per comparison on the console; the report has them all."""
+COLOURS = {
+    Severity.CRITICAL: "bold red",
+    Severity.HIGH: "red",
+    Severity.MEDIUM: "yellow",
+    Severity.LOW: "blue",
+    Severity.INFO: "dim",
+}
 
 
-def print_summary(run: AuditRun, paths: list[Path], threshold: Severity) -> None:
+class _State:
+    quiet = False
+    """--quiet: nothing but errors."""
+    stdout_taken = False
+    """A report goes to stdout (`-o -`): everything else goes to stderr, so stdout stays that report alone."""
+
+
+state = _State()
+
+
+def _console(err: bool = False) -> Console:
+    # NO_COLOR (no-color.org) turns off every escape code, bold included; rich alone would keep the styles.
+    plain = bool(os.environ.get("NO_COLOR"))
+    return Console(
+        stderr=err or state.stdout_taken,
+        highlight=False,
+        color_system=None if plain else "auto",
+        no_color=plain,
+        soft_wrap=True,
+    )
+
+
+def print_summary(run: AuditRun, paths: list[Path], threshold: Severity, see: str = "the report") -> None:
+    """Per comparison: a line naming it, a table of counts (new and persisting when history is known), and the
+    most urgent findings at or above `threshold`, new first, with how many more the report holds."""
     for result in run.comparisons:
+        for warning in result.warnings:
+            say(f"warning: {result.baseline.name} vs {result.target.name}: {warning}", err=True)
         s = result.summary
         counts = ", ".join(f"{s.count(severity)} {severity.value}" for severity in Severity)
         waived = f", {s.waived} waived" if s.waived else ""
@@ -33,6 +68,7 @@ def print_summary(run: AuditRun, paths: list[Path], threshold: Severity) -> None
             f"({result.target.account_id}): {s.roles_compared} roles compared, "
             f"{len(result.findings) - s.waived} findings ({counts}){waived}"
         )
+        _print(_table(result))
         listed = result.at_or_above(threshold)
         if any(finding.history for finding in result.findings):
             # A scheduled run: what changed since the previous one first, new findings at the top.
@@ -44,10 +80,9 @@ def print_summary(run: AuditRun, paths: list[Path], threshold: Severity) -> None
             )
             listed = sorted(listed, key=lambda f: not f.is_new)
         for finding in listed[:SHOWN]:
-            mark = " (new)" if finding.is_new else ""
-            say(f"  [{finding.severity.value}]{mark} {finding.title}")
+            _print(_line(finding))
         if len(listed) > SHOWN:
-            say(f"  ...and {len(listed) - SHOWN} more at or above {threshold.value}: see the report")
+            say(f"  ...and {len(listed) - SHOWN} more at or above {threshold.value} (see {see})")
     if run.stale_waivers:
         entries = [str(w.entry) for w in run.stale_waivers]
         shown = ", ".join(entries[:STALE_SHOWN]) + (
@@ -58,33 +93,77 @@ def print_summary(run: AuditRun, paths: list[Path], threshold: Severity) -> None
         say(f"report: {path}")
 
 
+def _table(result: AuditResult) -> Table:
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
+    table.add_column("")
+    for severity in Severity:
+        table.add_column(severity.value, justify="right", style=COLOURS[severity])
+    table.add_column("waived", justify="right")
+    unwaived = [f for f in result.findings if not f.waived]
+    rows = [("findings", unwaived)]
+    if any(f.history for f in unwaived):
+        rows += [("new", [f for f in unwaived if f.is_new]), ("persisting", [f for f in unwaived if not f.is_new])]
+    for label, findings in rows:
+        cells = [str(sum(f.severity is severity for f in findings)) for severity in Severity]
+        waived = str(result.summary.waived) if label == "findings" else ""
+        table.add_row(label, *cells, waived)
+    return table
+
+
+def _line(finding: Finding) -> str:
+    mark = " (new)" if finding.is_new else ""
+    tag = escape(f"[{finding.severity.value}]")
+    return f"  [{COLOURS[finding.severity]}]{tag}[/]{mark} {escape(for_terminal(finding.title))}"
+
+
+def _print(renderable: Table | str) -> None:
+    if not state.quiet:
+        _console().print(renderable)
+
+
 def say(text: str, err: bool = False) -> None:
-    """Print one line of output: credentials masked, control characters shown as escapes (see auditor.terminal)."""
-    click.echo(for_terminal(text), err=err)
+    """Print one line of output: credentials masked, control characters shown as escapes (see auditor.terminal).
+    With --quiet only errors (err=True) are printed; with a report on stdout, everything goes to stderr."""
+    if state.quiet and not err:
+        return
+    click.echo(for_terminal(text), err=err or state.stdout_taken)
 
 
 @contextmanager
 def progress() -> Iterator[Callable[[str, int, int], None]]:
-    """A progress bar on stderr while target accounts are read (shown only on a terminal)."""
+    """A progress bar on stderr for each step of a run, e.g. reading and comparing each account (terminal only)."""
     console = Console(stderr=True)
-    with Progress(console=console, transient=True, disable=not console.is_terminal) as bar:
+    with Progress(console=console, transient=True, disable=state.quiet or not console.is_terminal) as bar:
         task = bar.add_task("reading accounts", total=None)
 
-        def advance(name: str, done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total, description=escape(f"read {for_terminal(name)}"))
+        def advance(step: str, done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total, description=escape(for_terminal(step)))
 
         yield advance
 
 
+@contextmanager
+def status(text: str) -> Iterator[None]:
+    """A spinner on stderr while a step with no count runs, such as rendering the reports (terminal only)."""
+    console = Console(stderr=True)
+    if state.quiet or not console.is_terminal:
+        yield
+        return
+    with console.status(escape(text)):
+        yield
+
+
 def print_stats(run: AuditRun) -> None:
+    """The AWS API calls the run made, per operation."""
     table = Table("AWS API operation", "calls", title="API calls")
     for operation, count in run.stats.api_calls.items():
         table.add_row(escape(for_terminal(operation)), str(count))
     table.add_row("total", str(sum(run.stats.api_calls.values())))
-    Console().print(table)
+    _print(table)
 
 
 def setup_logging(verbose: int) -> None:
+    """Log to stderr through the redacting filter: warnings; -v progress; -vv every AWS request."""
     handler = logging.StreamHandler(sys.stderr)
     handler.addFilter(RedactingFilter())  # on the handler: every record written passes through it
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))

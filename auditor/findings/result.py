@@ -76,6 +76,8 @@ class AuditResult(Frozen):
     """The id of the run this one was compared with: its folder in the history."""
     resolved: list[Finding] = Field(default_factory=list)
     """Findings of the previous run that are gone in this one."""
+    warnings: list[str] = Field(default_factory=list)
+    """What makes the comparison itself doubtful (no role pairs at all): shown first in every report."""
 
     def new_at_or_above(self, threshold: Severity) -> list[Finding]:
         """Unwaived findings at `threshold` or worse that the previous run did not have: --fail-on-new."""

@@ -1,0 +1,90 @@
+"""What the console shows: counts per comparison, the top findings and how many more, colour only where wanted."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from auditor.cli import main
+from bench.synth import write
+
+COLOUR = re.compile(r"\x1b\[[0-9;]*m")
+
+
+@pytest.fixture(scope="module")
+def big(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Two synthetic accounts of 2,500 roles with about 250 findings at or above high."""
+    folder = tmp_path_factory.mktemp("big")
+    write(2500, folder, drift_rate=0.12)
+    (folder / "config.yaml").write_text(
+        "accounts:\n  prod: {snapshot: prod.json, env: prod}\n  dev: {snapshot: dev.json, env: dev}\n"
+    )
+    return folder
+
+
+def test_250_findings_print_the_top_ten_and_how_many_more_the_report_holds(big: Path, capsys):
+    main(["compare", "prod", "dev", "-c", str(big / "config.yaml"), "-o", str(big / "out"), "-f", "md"])
+    out = capsys.readouterr().out
+    listed = [line for line in out.splitlines() if line.startswith("  [")]
+    [more] = re.findall(r"\.\.\.and (\d+) more at or above high \(see report\.md\)", out)
+    assert len(listed) == 10 and 10 + int(more) >= 250
+
+
+def test_a_table_per_comparison_counts_findings_by_severity(demo: Path, capsys):
+    main(["compare", "prod", "dev", "-o", "out"])
+    header, row = [line.split() for line in capsys.readouterr().out.splitlines()[1:4:2]]
+    assert header == ["critical", "high", "medium", "low", "info", "waived"]
+    assert row == ["findings", "2", "2", "2", "1", "0", "0"]
+
+
+def _cli(folder: Path, **env: str) -> str:
+    environment = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR")} | env
+    done = subprocess.run(
+        [sys.executable, "-m", "auditor", "compare", "prod", "dev", "-o", "out"],
+        cwd=folder,
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 1, done.stderr
+    return done.stdout
+
+
+def test_severities_are_coloured_on_a_colour_terminal(demo: Path):
+    assert COLOUR.search(_cli(demo, FORCE_COLOR="1"))
+
+
+def test_no_color_turns_every_escape_code_off(demo: Path):
+    out = _cli(demo, FORCE_COLOR="1", NO_COLOR="1")
+    assert "\x1b" not in out and "[critical]" in out
+
+
+def test_quiet_prints_nothing_but_keeps_the_exit_code(demo: Path, capsys):
+    assert main(["compare", "prod", "dev", "-o", "out", "--quiet"]) == 1
+    assert capsys.readouterr().out == ""
+
+
+@pytest.mark.parametrize("args", [["--stdout", "json"], ["-f", "json", "-o", "-"]])
+def test_the_json_report_can_go_to_stdout_alone(demo: Path, capsys, args: list[str]):
+    assert main(["compare", "prod", "dev", *args]) == 1
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)["schema_version"] == 2  # nothing else on stdout
+    assert "roles compared" in captured.err and not (demo / "-").exists() and not (demo / "reports").exists()
+
+
+def test_stdout_takes_one_format_only(demo: Path, capsys):
+    assert main(["compare", "prod", "dev", "-o", "-"]) == 2
+    assert "give one --format" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("args", [["-v", "compare"], ["compare", "-v"], ["compare", "--verbose", "-v"]])
+def test_global_options_are_accepted_after_the_subcommand_too(demo: Path, capsys, args: list[str]):
+    assert main([*args, "prod", "dev", "-o", "out"]) == 1
+    assert "reading account prod" in capsys.readouterr().err

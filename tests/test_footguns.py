@@ -1,0 +1,76 @@
+"""Mistakes that used to pass quietly: globs that match nothing, a wrong account, arguments dropped, path types."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from auditor import load_config
+from auditor.cli import main
+from auditor.errors import UsageError
+from auditor.pipeline import RunOptions, compare, compare_many
+
+NOW = datetime(2026, 11, 27, 12, tzinfo=UTC)
+
+
+def test_a_role_glob_that_matches_nothing_exits_2_naming_it(demo: Path, capsys):
+    assert main(["compare", "prod", "dev", "-o", "out", "--role", "deep-insihgt-*"]) == 2
+    err = capsys.readouterr().err
+    assert "no role of prod is in scope" in err and "--role deep-insihgt-*" in err
+    assert not (demo / "out").exists()
+
+
+def test_an_include_that_matches_nothing_exits_2_naming_it(demo: Path, capsys):
+    config = (demo / "config.yaml").read_text().replace('include: ["*"]', 'include: ["app-*"]')
+    (demo / "config.yaml").write_text(config)
+    assert main(["compare", "prod", "dev", "-o", "out"]) == 2
+    assert "roles.include app-*" in capsys.readouterr().err
+
+
+def test_a_glob_matching_roles_on_one_side_only_names_that_side(demo: Path, capsys):
+    assert main(["compare", "prod", "dev", "-o", "out", "--role", "*-reporting-*"]) == 2
+    assert "no role of dev is in scope" in capsys.readouterr().err  # prod has a reporting role, dev none
+
+
+def _renamed_dev(demo: Path) -> None:
+    """Dev as if the config pointed at an unrelated account: no role name shares a stack with prod's."""
+    path = demo / "baselines" / "demo" / "dev.json"
+    data = json.loads(path.read_text())
+    data["roles"] = {f"other-{name}": {**role, "name": f"other-{name}"} for name, role in data["roles"].items()}
+    path.write_text(json.dumps(data))
+
+
+def test_no_role_pairing_warns_at_the_top_of_every_report_and_on_the_console(demo: Path, capsys):
+    _renamed_dev(demo)
+    assert main(["compare", "prod", "dev", "-o", "out"]) == 1
+    err = capsys.readouterr().err
+    assert "warning: prod vs dev: No role of dev" in err and "Check the account and env settings" in err
+    markdown = (demo / "out" / "report.md").read_text()
+    assert markdown.index("**Warning:**") < markdown.index("## Summary")
+    html = (demo / "out" / "report.html").read_text()
+    assert html.index('class="warning"') < html.index('id="findings"')
+    [comparison] = json.loads((demo / "out" / "report.json").read_text())["comparisons"]
+    assert comparison["warnings"] and "env dev" in comparison["warnings"][0]
+
+
+def test_a_comparison_with_pairs_has_no_warning(demo: Path):
+    assert compare(load_config(demo / "config.yaml"), "prod", "dev", now=NOW).warnings == []
+
+
+def test_load_config_takes_a_str_path(demo: Path):
+    assert load_config("config.yaml").baseline == "prod"
+
+
+def test_compare_many_keeps_only_given_beside_options(demo: Path):
+    config = load_config(demo / "config.yaml")
+    run = compare_many(config, "prod", ["dev"], now=NOW, only=["deep-insight-api-*"], options=RunOptions(concurrency=1))
+    assert run.comparisons[0].summary.roles_compared == 1
+
+
+def test_compare_many_refuses_only_given_twice_differently(demo: Path):
+    config = load_config(demo / "config.yaml")
+    with pytest.raises(UsageError, match="`only` is given twice"):
+        compare_many(config, "prod", ["dev"], now=NOW, only=["a*"], options=RunOptions(only=("b*",)))
