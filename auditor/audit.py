@@ -16,6 +16,7 @@ from auditor.names import sanitized
 from auditor.pipeline import compare_many
 from auditor.report import RenderOptions, outgoing, render
 from auditor.report.run_summary import TrendPoint, render_index, render_summary, render_ticket
+from auditor.sources.snapshot import role_lines
 from auditor.store import (
     RUN_RECORD,
     TICKET,
@@ -127,8 +128,8 @@ def render_audit(
     """Every file of the run (path inside the run folder -> text), masked and escaped, its record last."""
     files: dict[str, str] = {}
     for run in outcome.runs:
-        location = sarif_location(config_path, config, run.baseline.name)
-        options = RenderOptions(config.report.markdown_limit_kb * 1024, threshold, location)
+        location, lines = sarif_location(config_path, config, run.baseline.name)
+        options = RenderOptions(config.report.markdown_limit_kb * 1024, threshold, location, lines)
         for result in run.comparisons:
             for name, text in render(result, formats, options).items():
                 files[f"{comparison_folder(result)}/{name}"] = text
@@ -195,14 +196,15 @@ def _point(run_id: str, started_at: datetime, record: RunRecord) -> TrendPoint:
     return TrendPoint(run_id, started_at, total, new, resolved, record.complete)
 
 
-def sarif_location(config_path: Path, config: Config, baseline: str) -> str:
-    """The file SARIF results point at: the one that defines the baseline (its snapshot, or the config)."""
+def sarif_location(config_path: Path, config: Config, baseline: str) -> tuple[str, dict[str, int]]:
+    """The file SARIF results point at (the baseline's snapshot, or the config), and each role's line in it."""
     snapshot = config.accounts[baseline].snapshot if baseline in config.accounts else None
     path = snapshot or config_path
     try:
-        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+        uri = path.resolve().relative_to(Path.cwd().resolve()).as_posix()
     except ValueError:
-        return path.as_posix()
+        uri = path.as_posix()
+    return uri, role_lines(snapshot) if snapshot else {}
 
 
 def comparison_folder(result: AuditResult) -> str:

@@ -126,6 +126,31 @@ def test_sarif_output_validates_against_the_sarif_2_1_0_schema(audit_dir: Path):
     assert location == "baselines/demo/prod.json"
 
 
+def test_each_sarif_rule_has_a_security_severity_help_and_tags(audit_dir: Path):
+    main(["audit", "--now", WEEK_1, "--format", "sarif"])
+    [run] = json.loads((audit_dir / "reports" / RUN_1 / "prod-vs-dev" / "report.sarif").read_text())["runs"]
+    rules = {rule["id"]: rule for rule in run["tool"]["driver"]["rules"]}
+    for result in run["results"]:
+        rule = rules[result["ruleId"]]
+        assert run["tool"]["driver"]["rules"][result["ruleIndex"]] is not None and result["ruleId"].endswith(
+            "/" + result["properties"]["severity"]
+        )
+        score = float(rule["properties"]["security-severity"])
+        assert score >= 9.0 if result["properties"]["severity"] == "critical" else score < 9.0
+        assert rule["help"]["markdown"] and "security" in rule["properties"]["tags"]
+
+
+def test_sarif_results_point_at_the_baseline_roles_line_in_its_snapshot(audit_dir: Path):
+    main(["audit", "--now", WEEK_1, "--format", "sarif"])
+    [run] = json.loads((audit_dir / "reports" / RUN_1 / "prod-vs-dev" / "report.sarif").read_text())["runs"]
+    snapshot = (audit_dir / "baselines" / "demo" / "prod.json").read_text().splitlines()
+    [missing] = [r for r in run["results"] if r["ruleId"].startswith("policy_missing/")]
+    line = missing["locations"][0]["physicalLocation"]["region"]["startLine"]
+    assert "role/deep-insight-task-execution-role-prod" in snapshot[line - 1]
+    [extra] = [r for r in run["results"] if r["ruleId"].startswith("role_extra/")]  # no baseline role: line 1
+    assert extra["locations"][0]["physicalLocation"]["region"]["startLine"] == 1
+
+
 def test_junit_output_has_a_testcase_per_role_pair_and_failures_for_findings(audit_dir: Path):
     main(["audit", "--now", WEEK_1, "--format", "junit"])
     root = ET.parse(audit_dir / "reports" / RUN_1 / "prod-vs-dev" / "report.junit.xml").getroot()

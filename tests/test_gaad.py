@@ -17,6 +17,7 @@ from auditor.pipeline import compare_accounts, normalize
 from auditor.sources import read_snapshot, write_snapshot
 from auditor.sources.gaad import snapshot_from_gaad
 from auditor.sources.live import GAAD_FILTER, GAAD_PAGE_SIZE, read_authorization_details
+from auditor.sources.snapshot import role_lines
 from tests.conftest import REPO, SHARED_GAAD
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
@@ -147,3 +148,19 @@ def test_undecodable_document_in_gaad_names_the_role(tmp_path: Path):
     path.write_text(json.dumps({"RoleDetailList": [role]}))
     with pytest.raises(SnapshotFormatError, match="role 'app': document is not valid JSON"):
         read_snapshot(path)
+
+
+def test_role_lines_finds_each_roles_arn_in_a_gaad_file_and_not_the_principals_that_name_it(tmp_path: Path):
+    trust = {"Statement": [{"Principal": {"AWS": "arn:aws:iam::111111111111:role/app"}}]}
+    gaad = {
+        "RoleDetailList": [
+            {"RoleName": "ci", "Arn": "arn:aws:iam::111111111111:role/ci", "AssumeRolePolicyDocument": trust},
+            {"RoleName": "app", "Arn": "arn:aws:iam::111111111111:role/team/app"},
+        ]
+    }
+    path = tmp_path / "gaad.json"
+    path.write_text(json.dumps(gaad, indent=2))
+    lines = path.read_text().splitlines()
+    found = role_lines(path)
+    assert set(found) == {"ci", "app"}
+    assert '"Arn": "arn:aws:iam::111111111111:role/team/app"' in lines[found["app"] - 1]

@@ -112,9 +112,8 @@ def compare_command(
             baseline, targets = _baseline_and_targets(accounts, config.baseline)
             run = compare_many(config, baseline, targets, now=now, options=options)
     threshold = Severity(fail_on)
-    render_options = RenderOptions(
-        config.report.markdown_limit_kb * 1024, threshold, sarif_location(config_path, config, baseline)
-    )
+    location, lines = sarif_location(config_path, config, baseline)
+    render_options = RenderOptions(config.report.markdown_limit_kb * 1024, threshold, location, lines)
     with console.status("rendering reports"):
         rendered = render(run, wanted, render_options)
     if to_stdout:

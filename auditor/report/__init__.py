@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from auditor.atomic_write import write_folder_atomic, write_text_atomic
@@ -27,13 +27,15 @@ class RenderOptions:
     """JUnit: findings at or above this severity fail their testcase."""
     location: str = "config.yaml"
     """SARIF: the file results point at (the config or the baseline snapshot)."""
+    role_lines: Mapping[str, int] = field(default_factory=dict)
+    """SARIF: the line of each baseline role in that file, when it is a snapshot."""
 
 
 RENDERERS: dict[str, tuple[str, Callable[[AuditRun, RenderOptions], str]]] = {
     "md": ("report.md", lambda run, o: render_markdown(run, o.markdown_limit)),
     "html": ("report.html", lambda run, o: render_html(run)),
     "json": ("report.json", lambda run, o: render_json(run)),
-    "sarif": ("report.sarif", lambda run, o: render_sarif(run, o.location)),
+    "sarif": ("report.sarif", lambda run, o: render_sarif(run, o.location, o.role_lines)),
     "junit": ("report.junit.xml", lambda run, o: render_junit(run, o.fail_on)),
 }
 FORMATS = tuple(RENDERERS)

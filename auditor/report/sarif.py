@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
@@ -34,35 +35,104 @@ _RULE_TEXT = {
 }
 
 
-def render_sarif(run: AuditRun, location: str = "config.yaml") -> str:
-    """SARIF with results located at `location` (the config or baseline file, relative to the repository)."""
-    document = {"$schema": SCHEMA, "version": "2.1.0", "runs": [_run(result, location) for result in run.comparisons]}
+SECURITY_SEVERITY = {
+    Severity.CRITICAL: "9.5",
+    Severity.HIGH: "8.0",
+    Severity.MEDIUM: "5.5",
+    Severity.LOW: "3.0",
+    Severity.INFO: "0.5",
+}
+"""GitHub code scanning's scale: 9.0 and above critical, 7.0 high, 4.0 medium, above 0 low."""
+_WHY = {
+    FindingKind.ROLE_MISSING: "Workloads that assume the role in the target fail, or run under another role.",
+    FindingKind.ROLE_EXTRA: "A principal the baseline does not know can act in the target account.",
+    FindingKind.POLICY_MISSING: "Requests the baseline allows are denied in the target.",
+    FindingKind.POLICY_EXTRA: "The target grants what the baseline does not.",
+    FindingKind.PERMISSIONS_MISSING: "Requests the baseline allows are denied in the target.",
+    FindingKind.PERMISSIONS_EXTRA: "The target allows requests the baseline denies: wider access than intended.",
+    FindingKind.RESOURCE_DRIFT: "The same actions reach other resources in the target than in the baseline.",
+    FindingKind.CONDITION_DRIFT: "The same actions are allowed under looser or tighter conditions.",
+    FindingKind.TRUST_DRIFT: "Other principals can assume the role: who may act as it differs.",
+    FindingKind.BOUNDARY_DRIFT: "The ceiling on the role's permissions differs.",
+    FindingKind.UNREADABLE: "Its grants are unknown, so they count neither as missing nor as extra.",
+    FindingKind.RESTRUCTURED: "Nothing differs in what is allowed; the policies are packaged differently.",
+    FindingKind.UNKNOWN_ACTION: "An action AWS may not have, or a typo that grants nothing.",
+}
+_AREA = {
+    FindingKind.TRUST_DRIFT: "trust",
+    FindingKind.BOUNDARY_DRIFT: "boundary",
+    FindingKind.ROLE_MISSING: "roles",
+    FindingKind.ROLE_EXTRA: "roles",
+}
+
+
+def render_sarif(run: AuditRun, location: str = "config.yaml", role_lines: Mapping[str, int] | None = None) -> str:
+    """SARIF with results located at `location` (the config or baseline file, relative to the repository), on the
+    baseline role's line when `role_lines` knows it."""
+    lines = role_lines or {}
+    runs = [_run(result, location, lines) for result in run.comparisons]
+    document = {"$schema": SCHEMA, "version": "2.1.0", "runs": runs}
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
-def _run(result: AuditResult, location: str) -> dict[str, Any]:
+def _run(result: AuditResult, location: str, lines: Mapping[str, int]) -> dict[str, Any]:
+    shown = [finding for finding in result.findings if not finding.waived]
+    # A rule per kind and severity found: code scanning takes the severity from the rule, not the result.
+    rules = sorted({(f.kind, f.severity) for f in shown}, key=lambda r: (KIND_PRIORITY.index(r[0]), -r[1].rank))
+    index = {rule: number for number, rule in enumerate(rules)}
+    notes = [{"level": "warning", "message": {"text": warning}} for warning in result.warnings]
     return {
         "tool": {
-            "driver": {"name": "iam-drift-auditor", "version": _version(), "rules": [_rule(k) for k in KIND_PRIORITY]}
+            "driver": {
+                "name": "iam-drift-auditor",
+                "version": _version(),
+                "rules": [_rule(kind, severity) for kind, severity in rules],
+            }
         },
         "automationDetails": {"id": f"{result.baseline.name}-vs-{result.target.name}/"},
-        "results": [_result(finding, result, location) for finding in result.findings if not finding.waived],
+        "invocations": [{"executionSuccessful": True, "toolExecutionNotifications": notes}],
+        "results": [_result(f, result, location, lines, index[(f.kind, f.severity)]) for f in shown],
     }
 
 
-def _rule(kind: FindingKind) -> dict[str, Any]:
-    name = "".join(part.capitalize() for part in kind.value.split("_"))
-    return {"id": kind.value, "name": name, "shortDescription": {"text": _RULE_TEXT[kind]}}
+def _rule_id(kind: FindingKind, severity: Severity) -> str:
+    return f"{kind.value}/{severity.value}"
 
 
-def _result(finding: Finding, result: AuditResult, location: str) -> dict[str, Any]:
-    text = f"{finding.title}. {finding.message}"
+def _rule(kind: FindingKind, severity: Severity) -> dict[str, Any]:
+    name = "".join(part.capitalize() for part in kind.value.split("_")) + severity.value.capitalize()
+    help_text = (
+        f"**{_RULE_TEXT[kind]}** ({severity.value}).\n\n{_WHY[kind]}\n\n"
+        "Each result names the baseline and target roles and the policy. The Markdown and HTML reports of the "
+        "same run show the expected and actual policy, the AWS CLI, CloudFormation and Terraform fix, and the "
+        "commands that verify it."
+    )
     return {
-        "ruleId": finding.kind.value,
-        "ruleIndex": KIND_PRIORITY.index(finding.kind),
+        "id": _rule_id(kind, severity),
+        "name": name,
+        "shortDescription": {"text": _RULE_TEXT[kind]},
+        "fullDescription": {"text": f"{_RULE_TEXT[kind]}. {_WHY[kind]}"},
+        "help": {"text": help_text.replace("**", ""), "markdown": help_text},
+        "defaultConfiguration": {"level": LEVELS[severity]},
+        "properties": {
+            "security-severity": SECURITY_SEVERITY[severity],
+            "precision": "high",
+            "tags": ["security", "iam", "drift", _AREA.get(kind, "permissions")],
+        },
+    }
+
+
+def _result(
+    finding: Finding, result: AuditResult, location: str, lines: Mapping[str, int], rule_index: int
+) -> dict[str, Any]:
+    text = f"{finding.title}. {finding.message}"
+    line = lines.get(finding.baseline_role or "", 1)
+    return {
+        "ruleId": _rule_id(finding.kind, finding.severity),
+        "ruleIndex": rule_index,
         "level": LEVELS[finding.severity],
         "message": {"text": text},
-        "locations": [{"physicalLocation": {"artifactLocation": {"uri": location}, "region": {"startLine": 1}}}],
+        "locations": [{"physicalLocation": {"artifactLocation": {"uri": location}, "region": {"startLine": line}}}],
         "partialFingerprints": {"iamDriftAuditor/v1": finding.fingerprint},
         "properties": {
             "severity": finding.severity.value,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -39,6 +40,22 @@ def read_snapshot(path: Path) -> AccountSnapshot:
         raise SnapshotFormatError(f"{path}: {exc}") from None
     except ValidationError as exc:
         raise SnapshotFormatError(f"{path}: {describe_validation_error(exc)}") from None
+
+
+_ROLE_ARN = re.compile(r'"[Aa]rn"\s*:\s*"arn:aws[a-z-]*:iam::[0-9]{12}:role/(?:[^"]*/)?([^"/]+)"')
+
+
+def role_lines(path: Path) -> dict[str, int]:
+    """The line of each role's ARN in a snapshot or GAAD file (where SARIF results point); {} if unreadable."""
+    lines: dict[str, int] = {}
+    try:
+        with open(path, encoding="utf-8") as handle:
+            for number, line in enumerate(handle, 1):
+                for name in _ROLE_ARN.findall(line):
+                    lines.setdefault(name, number)
+    except (OSError, ValueError):
+        return {}  # the snapshot was read a moment ago; a file gone since only costs the line numbers
+    return lines
 
 
 def write_snapshot(snapshot: AccountSnapshot, path: Path) -> None:
