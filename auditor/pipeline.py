@@ -240,11 +240,12 @@ def _pairing(pair: RolePair) -> RolePairing:
     )
 
 
-def _order(finding: Finding) -> tuple[int, str, int, str, str]:
-    # Grouped by severity, then by role, so a role's findings of one severity stand together.
+def _order(finding: Finding) -> tuple[int, int, str, str, str]:
+    # Most urgent first (severity, then what breaks the target before what widens it), so the first finding
+    # of every format is the headline; then by role, policy and title for a stable order.
     policy = finding.policy.name if finding.policy else ""
     severity, kind = finding.urgency
-    return (severity, finding.role, kind, policy, finding.title)
+    return (severity, kind, finding.role, policy, finding.title)
 
 
 def _summary(findings: list[Finding], pairs: list[RolePair]) -> Summary:

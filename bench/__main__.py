@@ -1,7 +1,8 @@
 """python -m bench: run every benchmark and print Markdown tables (commit the output as bench/RESULTS.md).
 
-Options: --offline 1000,5000,10000,20000  --wide 10,100,300,1000  --live 1000,2000,5000  --harvest-up-to 2000
-         --many 50x500  --expansion 5000  --against REV (the offline comparison at an earlier commit).
+Options: --offline 1000,5000,10000,20000  --wide 10,100,300,1000  --html 200  --live 1000,2000,5000
+         --harvest-up-to 2000  --many 50x500  --expansion 5000
+         --against REV (the offline comparison at an earlier commit).
 Each measurement runs in its own process; nothing here asserts a time, it prints.
 """
 
@@ -69,6 +70,18 @@ def wide(counts: list[int]) -> None:
             f"| {count:,} | {row['compare_seconds']} | {row['with_reports_seconds']} | {row['peak_rss_mib']} | "
             f"{row['findings']} |"
         )
+
+
+def html(findings: int) -> None:
+    """The HTML report at N findings: bytes, and headless Chromium's load and layout at 1400 px and 390 px."""
+    [row] = _run("bench.html", str(findings))
+    print("\n## HTML report in Chromium (target: 200 findings under 1.5 MB, rendered in under 2 s)\n")
+    print("| findings | bytes | 1400 px: load + layout (s) | height (px) | 390 px: load + layout (s) | height (px) |")
+    print("|---:|---:|---:|---:|---:|---:|")
+    print(
+        f"| {findings} | {int(row['bytes']):,} | {row['load_1400_s']} | {int(row['height_1400']):,} | "  # type: ignore[call-overload]
+        f"{row['load_390_s']} | {int(row['height_390']):,} |"  # type: ignore[call-overload]
+    )
 
 
 def mamip() -> None:
@@ -157,6 +170,7 @@ def main() -> None:
     parser.add_argument("--offline", default="1000,5000,10000,20000")
     parser.add_argument("--expansion", type=int, default=5000)
     parser.add_argument("--wide", default="10,100,300,1000")
+    parser.add_argument("--html", type=int, default=200, help="findings in the HTML report loaded in Chromium")
     parser.add_argument("--no-mamip", action="store_true", help="skip the managed-policy history corpus")
     parser.add_argument("--live", default="1000,2000,5000")
     parser.add_argument("--harvest-up-to", type=int, default=2000)
@@ -170,6 +184,8 @@ def main() -> None:
         expansion(args.expansion)
     if args.wide:
         wide(_sizes(args.wide))
+    if args.html:
+        html(args.html)
     if not args.no_mamip:
         mamip()
     if args.live:

@@ -15,7 +15,7 @@ from auditor.terminal import printable_lines
 
 def html_environment() -> Environment:
     """Jinja for HTML: autoescaped, and control characters of every value shown as escapes."""
-    return Environment(
+    env = Environment(
         loader=PackageLoader("auditor.report", "templates"),
         autoescape=select_autoescape(enabled_extensions=("html", "j2"), default=True),
         trim_blocks=True,
@@ -23,6 +23,15 @@ def html_environment() -> Environment:
         undefined=StrictUndefined,
         finalize=_visible,
     )
+    env.filters["text"] = element_text
+    return env
+
+
+def element_text(value: object) -> Markup:
+    """A value escaped for element content, never an attribute: `&`, `<` and `>` only. Quotes stay quotes,
+    which in policy JSON and fix snippets is a tenth of a large report (`&#34;` is five bytes)."""
+    text = printable_lines(str(value))
+    return Markup(text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"))
 
 
 def _visible(value: object) -> object:

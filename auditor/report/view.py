@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import difflib
 import json
 from collections import Counter
 from dataclasses import dataclass, field
 
-from auditor.findings import AuditResult, AuditRun, Finding, Severity
+from auditor.findings import AuditResult, AuditRun, Finding, RolePairing, Severity
 from auditor.findings.model import KIND_PRIORITY, FindingKind, GrantGroup, ServiceGroup
+from auditor.match import RULE_ENV, RULE_EXACT, RULE_SERVICE
 from auditor.model.documents import action_count
 from auditor.names import sanitized
 
@@ -39,6 +41,14 @@ class GrantRow:
 
 
 @dataclass(frozen=True)
+class DiffLine:
+    """One line of a policy's marked difference: in both (" "), only expected ("-"), only actual ("+")."""
+
+    mark: str
+    text: str
+
+
+@dataclass(frozen=True)
 class FindingView:
     """A finding with its anchor and the strings templates print verbatim."""
 
@@ -54,6 +64,10 @@ class FindingView:
     services: list[ServiceGroup]
     """The services with the most actions concerned, at most SERVICE_ROWS_SHOWN."""
     services_more: int
+    diff: list[DiffLine]
+    """Expected against actual, both canonical, line by line; empty unless the finding has both documents."""
+    open: bool = False
+    """Shown expanded: the first few findings of a report; the rest are folded."""
 
 
 @dataclass(frozen=True)
@@ -66,11 +80,18 @@ class SeverityGroup:
 
     @property
     def roles(self) -> list[tuple[str, list[FindingView]]]:
-        """The group's findings by role, in report order."""
+        """The group's findings by role, roles in the order their first finding appears."""
         by_role: dict[str, list[FindingView]] = {}
         for item in self.items:
             by_role.setdefault(item.finding.role, []).append(item)
         return list(by_role.items())
+
+    @property
+    def anchor(self) -> str:
+        """The section's anchor, for the navigation."""
+        return f"{self.prefix}severity-{self.severity.value}"
+
+    prefix: str = ""
 
 
 @dataclass(frozen=True)
@@ -82,7 +103,35 @@ class ReportView:
     items: list[FindingView]
     counts: list[tuple[Severity, str, int]]
     headline: FindingView | None
+    """The first unwaived finding: the first row of the table."""
     waived: list[FindingView]
+    prefix: str = ""
+    """Before every anchor of this comparison (the target's name, when a report has several)."""
+
+    @property
+    def roles(self) -> list[tuple[str, str, int]]:
+        """Each role with findings, its anchor and how many: the navigation's role list."""
+        counted: dict[str, int] = {}
+        for item in self.items:
+            counted[item.finding.role] = counted.get(item.finding.role, 0) + 1
+        return [(role, self.role_anchor(role), count) for role, count in sorted(counted.items())]
+
+    @property
+    def pair_counts(self) -> list[tuple[str, int]]:
+        """How many role pairs each rule made (and how many roles stayed unpaired), most first."""
+        counted = Counter(pair.rule or "unpaired" for pair in self.result.pairs)
+        return sorted(counted.items(), key=lambda kv: (-kv[1], kv[0]))
+
+    @property
+    def pairs_shown(self) -> list[RolePairing]:
+        """Every pair of a small comparison; of a large one, those not paired by their name (the surprises)."""
+        if len(self.result.pairs) <= PAIRS_SHOWN:
+            return list(self.result.pairs)
+        return [pair for pair in self.result.pairs if pair.rule not in PLAIN_RULES]
+
+    def role_anchor(self, role: str) -> str:
+        """The anchor of a role's first finding group."""
+        return f"{self.prefix}role-{slug(role)}"
 
 
 @dataclass(frozen=True)
@@ -121,12 +170,24 @@ def build_run_view(run: AuditRun) -> RunView:
     return RunView(run=run, views=[build_view(r, f"{r.target.name}-" if several else "") for r in run.comparisons])
 
 
+PAIRS_SHOWN = 50
+"""Up to this many role pairs are all listed; beyond, the HTML lists the pairs no name rule made (report.json
+has them all)."""
+PLAIN_RULES = frozenset({RULE_EXACT, RULE_ENV, RULE_SERVICE})
+
+OPEN_FINDINGS = 3
+"""Findings shown expanded at the top of a report; the others are folded (expand all, or open one)."""
+
+
 def build_view(result: AuditResult, anchor_prefix: str = "") -> ReportView:
-    """Arrange a result for the Markdown and HTML templates."""
+    """Arrange a result for the Markdown and HTML templates: most severe first, unwaived and new before the rest,
+    so that the headline is the first row."""
     names = {"baseline": result.baseline.name, "target": result.target.name}
-    items = _items(result.findings, names, slug(anchor_prefix) + "-" if anchor_prefix else "")
+    ordered = sorted(result.findings, key=lambda f: (-f.severity.rank, f.waived, not f.is_new))
+    prefix = slug(anchor_prefix) + "-" if anchor_prefix else ""
+    items = _items(ordered, names, prefix)
     groups = [
-        SeverityGroup(severity, ICONS[severity], [item for item in items if item.finding.severity == severity])
+        SeverityGroup(severity, ICONS[severity], [item for item in items if item.finding.severity == severity], prefix)
         for severity in Severity
     ]
     counts = [(severity, ICONS[severity], result.summary.count(severity)) for severity in Severity]
@@ -135,8 +196,9 @@ def build_view(result: AuditResult, anchor_prefix: str = "") -> ReportView:
         groups=[group for group in groups if group.items],
         items=items,
         counts=counts,
-        headline=next((item for item in items if item.finding is result.worst), None),
+        headline=next((item for item in items if not item.finding.waived), None),
         waived=[item for item in items if item.finding.waived],
+        prefix=prefix,
     )
 
 
@@ -174,9 +236,40 @@ def _items(findings: list[Finding], names: dict[str, str], prefix: str) -> list[
                 patterns=finding.written_as if any(_is_pattern(p) for p in finding.written_as) else [],
                 services=sorted(finding.services, key=lambda g: (-g.count, g.service))[:SERVICE_ROWS_SHOWN],
                 services_more=max(0, len(finding.services) - SERVICE_ROWS_SHOWN),
+                diff=_diff(finding.expected_document, finding.actual_document),
+                open=number <= OPEN_FINDINGS,
             )
         )
     return items
+
+
+def _diff(expected: object, actual: object) -> list[DiffLine]:
+    # Both sides canonical (keys sorted, every list sorted: IAM reads none of them in order), so the lines that
+    # differ are the ones that mean something different, not the ones written in another order.
+    if expected is None or actual is None:
+        return []
+    left = json.dumps(_canonical(expected), indent=2, ensure_ascii=False).splitlines()
+    right = json.dumps(_canonical(actual), indent=2, ensure_ascii=False).splitlines()
+    lines: list[DiffLine] = []
+    # Compared without JSON's trailing commas: a line that only gained one, when another was added after it,
+    # is the same line.
+    bare = difflib.SequenceMatcher(None, [x.rstrip(",") for x in left], [x.rstrip(",") for x in right], autojunk=False)
+    for tag, i1, i2, j1, j2 in bare.get_opcodes():
+        if tag == "equal":
+            lines += [DiffLine(" ", line) for line in right[j1:j2]]
+            continue
+        lines += [DiffLine("-", line) for line in left[i1:i2]]
+        lines += [DiffLine("+", line) for line in right[j1:j2]]
+    return lines
+
+
+def _canonical(value: object) -> object:
+    if isinstance(value, dict):
+        return {key: _canonical(value[key]) for key in sorted(value)}
+    if isinstance(value, list):
+        items = [_canonical(item) for item in value]
+        return sorted(items, key=lambda item: json.dumps(item, sort_keys=True))
+    return value
 
 
 def _is_pattern(written: str) -> bool:
