@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from itertools import islice
@@ -13,7 +13,7 @@ from auditor.errors import UsageError
 from auditor.findings import AuditResult, AuditRun, Severity
 from auditor.history import load_result, mark
 from auditor.names import sanitized
-from auditor.pipeline import compare_many
+from auditor.pipeline import RunOptions, compare_many
 from auditor.report import RenderOptions, outgoing, render
 from auditor.report.run_summary import TrendPoint, render_index, render_summary, render_ticket
 from auditor.sources.snapshot import role_lines
@@ -62,7 +62,9 @@ class AuditOutcome:
         return not any(run.unreadable for run in self.runs)
 
 
-def run_audits(config: Config, history: HistoryStore, now: datetime) -> AuditOutcome:
+def run_audits(
+    config: Config, history: HistoryStore, now: datetime, progress: Callable[[str, int, int], None] | None = None
+) -> AuditOutcome:
     """Run every configured audit, marking each comparison against the latest earlier run in `history`
     that compared the same pair."""
     if not config.audits:
@@ -72,7 +74,7 @@ def run_audits(config: Config, history: HistoryStore, now: datetime) -> AuditOut
     earlier = _Earlier(history, ids, run_id)
     runs, used = [], []
     for spec in config.audits:
-        run = compare_many(config, spec.baseline, spec.targets, now=now)
+        run = compare_many(config, spec.baseline, spec.targets, now=now, options=RunOptions(progress=progress))
         marked = []
         for result in run.comparisons:
             against = _previous(history, earlier, comparison_folder(result))

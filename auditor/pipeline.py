@@ -111,6 +111,8 @@ def _run(
 ) -> AuditRun:
     waivers = load_waivers(config.waivers)
     collector = options.collector or Collector(now=now, max_attempts=config.aws.max_attempts)
+    if options.progress is not None:
+        options.progress(f"read {baseline.name} (baseline)", 0, len(targets))
     base = load_account(baseline, collector)  # without the baseline there is nothing to compare: SourceError
     loaded = _load_targets(baseline, base, targets, collector, options)
     used: set[int] = set()

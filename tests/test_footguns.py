@@ -12,6 +12,8 @@ from auditor import load_config
 from auditor.cli import main
 from auditor.errors import UsageError
 from auditor.pipeline import RunOptions, compare, compare_many
+from auditor.report import write_reports
+from auditor.sources import read_snapshot, write_snapshot
 
 NOW = datetime(2026, 11, 27, 12, tzinfo=UTC)
 
@@ -74,3 +76,11 @@ def test_compare_many_refuses_only_given_twice_differently(demo: Path):
     config = load_config(demo / "config.yaml")
     with pytest.raises(UsageError, match="`only` is given twice"):
         compare_many(config, "prod", ["dev"], now=NOW, only=["a*"], options=RunOptions(only=("b*",)))
+
+
+def test_snapshots_and_reports_take_str_paths_too(demo: Path):
+    snapshot = read_snapshot("baselines/demo/prod.json")
+    write_snapshot(snapshot, "copy.json")
+    assert read_snapshot("copy.json") == snapshot
+    written = write_reports({"report.md": "# r\n"}, "out")
+    assert [path.name for path in written] == ["report.md"]

@@ -174,9 +174,11 @@ def audit_command(
     """
     config = load_config(config_path)
     store = open_store(history or config.history or reports)
-    outcome = run_audits(config, store, _now(now_text))
+    with console.progress() as progress:
+        outcome = run_audits(config, store, _now(now_text), progress)
     threshold = Severity(fail_on)
-    files = render_audit(outcome, config, config_path, _formats(formats), threshold)
+    with console.status("rendering reports"):
+        files = render_audit(outcome, config, config_path, _formats(formats), threshold)
     places = write_audit(outcome, files, reports, store)
     for run in outcome.runs:
         console.print_summary(run, [], threshold)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -70,9 +71,9 @@ def as_run(result: AuditResult | AuditRun) -> AuditRun:
     )
 
 
-def write_reports(rendered: dict[str, str], out_dir: Path) -> list[Path]:
+def write_reports(rendered: dict[str, str], out_dir: str | os.PathLike[str]) -> list[Path]:
     """Replace `out_dir` with a folder holding exactly these reports, all at once (all rendering is done first)."""
-    return write_run(out_dir, rendered)
+    return write_run(Path(out_dir), rendered)
 
 
 def write_run(folder: Path, files: dict[str, str]) -> list[Path]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,8 +19,9 @@ from auditor.model.snapshot import AccountSnapshot
 from auditor.sources.gaad import looks_like_gaad, snapshot_from_gaad
 
 
-def read_snapshot(path: Path) -> AccountSnapshot:
+def read_snapshot(path: str | os.PathLike[str]) -> AccountSnapshot:
     """Load a snapshot or GAAD file (auto-detected); SnapshotFormatError names the file and the problem."""
+    path = Path(path)
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
@@ -58,8 +60,9 @@ def role_lines(path: Path) -> dict[str, int]:
     return lines
 
 
-def write_snapshot(snapshot: AccountSnapshot, path: Path) -> None:
+def write_snapshot(snapshot: AccountSnapshot, path: str | os.PathLike[str]) -> None:
     """Write a snapshot atomically with sorted keys, so `git diff` shows only real changes."""
+    path = Path(path)
     text = json.dumps(snapshot.model_dump(mode="json"), indent=2, sort_keys=True, ensure_ascii=False)
     try:
         write_text_atomic(path, text + "\n")
