@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from itertools import islice
 
 from auditor.config import Config, ResolvedAccount
 from auditor.diff import diff_pair
@@ -114,39 +115,44 @@ def _run(
     if options.progress is not None:
         options.progress(f"read {baseline.name} (baseline)", 0, len(targets))
     base = load_account(baseline, collector)  # without the baseline there is nothing to compare: SourceError
-    loaded = _load_targets(baseline, base, targets, collector, options)
     used: set[int] = set()
-    results, unreadable = [], []
-    for number, account in enumerate(targets, 1):
+    results: dict[str, AuditResult] = {}
+    unreadable: dict[str, UnreadableAccount] = {}
+    # Each target is compared as soon as it is read and then dropped: memory holds the baseline, the accounts
+    # in flight and the findings, whatever the number of accounts.
+    for done, (account, other) in enumerate(_read_targets(baseline, base, targets, collector, options), start=1):
         if options.progress is not None:
-            options.progress(f"compare {account.name}", number - 1, len(targets))
-        other = loaded[account.name]
+            options.progress(f"compare {account.name}", done, len(targets))
         if isinstance(other, SourceError):
             # One unreadable account must not stop the others; it is reported, never taken as "no drift".
-            unreadable.append(UnreadableAccount(name=account.name, reason=str(other), fix=other.fix))
+            unreadable[account.name] = UnreadableAccount(name=account.name, reason=str(other), fix=other.fix)
             continue
         with gc_paused():  # large, acyclic data, and no network: see auditor.gc_pause
-            results.append(compare_accounts(base, other, config, now, options.only, waivers, used))
+            results[account.name] = compare_accounts(base, other, config, now, options.only, waivers, used)
+        del other
     stale_waivers = stale(waivers, used)
     stats = Stats(api_calls=collector.calls.totals())
+    ordered = [results[a.name] for a in targets if a.name in results]  # the order the targets were named in
     return AuditRun(
         baseline=_ref(base),
         generated_at=now,
-        comparisons=[r.model_copy(update={"stale_waivers": stale_waivers, "stats": stats}) for r in results],
-        unreadable=unreadable,
+        comparisons=[r.model_copy(update={"stale_waivers": stale_waivers, "stats": stats}) for r in ordered],
+        unreadable=[unreadable[a.name] for a in targets if a.name in unreadable],
         stale_waivers=stale_waivers,
         stats=stats,
     )
 
 
-def _load_targets(
+def _read_targets(
     baseline: ResolvedAccount,
     base: NormalizedAccount,
     targets: Sequence[ResolvedAccount],
     collector: Collector,
     options: RunOptions,
-) -> dict[str, NormalizedAccount | SourceError]:
-    """Read the targets, several at a time; an account that cannot be read yields its error, not a crash."""
+) -> Iterator[tuple[ResolvedAccount, NormalizedAccount | SourceError]]:
+    """Each target as it is read, `concurrency` at a time; an account that cannot be read yields its error.
+
+    A new read starts only when one is taken by the caller, so read accounts never pile up unread."""
 
     def read(account: ResolvedAccount) -> NormalizedAccount | SourceError:
         if account.name == baseline.name:
@@ -156,21 +162,27 @@ def _load_targets(
         except SourceError as exc:
             return exc
 
-    loaded: dict[str, NormalizedAccount | SourceError] = {}
-    pool = ThreadPoolExecutor(max_workers=max(1, options.concurrency), thread_name_prefix="account")
+    waiting = iter(targets)
+    width = max(1, options.concurrency)
+    pool = ThreadPoolExecutor(max_workers=width, thread_name_prefix="account")
     try:
-        futures = {pool.submit(read, account): account for account in targets}
-        for done, future in enumerate(as_completed(futures), start=1):
-            account = futures[future]
-            loaded[account.name] = future.result()
-            if options.progress is not None:
-                options.progress(f"read {account.name}", done, len(targets))
+        running = {pool.submit(read, account): account for account in islice(waiting, width)}
+        read_so_far = 0
+        while running:
+            finished, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in finished:
+                account = running.pop(future)
+                for following in islice(waiting, 1):
+                    running[pool.submit(read, following)] = following
+                read_so_far += 1
+                if options.progress is not None:
+                    options.progress(f"read {account.name}", read_so_far, len(targets))
+                yield account, future.result()
     except BaseException:
         # Ctrl-C (or a bug) must not wait for reads still hanging on the network: drop them and go.
         pool.shutdown(wait=False, cancel_futures=True)
         raise
     pool.shutdown()
-    return loaded
 
 
 def load_account(account: ResolvedAccount, collector: Collector) -> NormalizedAccount:

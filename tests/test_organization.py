@@ -80,7 +80,7 @@ def test_all_accounts_compares_every_member_in_scope_with_the_baseline(org_confi
     assert seen[0] == ("read prod (baseline)", 0, 2)
     reads = [(step, done, total) for step, done, total in seen[1:] if step.startswith("read ")]
     assert sorted(step for step, _, _ in reads) == [f"read {label}" for label in labels] and reads[-1][1:] == (2, 2)
-    assert [step for step, _, _ in seen if step.startswith("compare ")] == [f"compare {label}" for label in labels]
+    assert sorted(step for step, _, _ in seen if step.startswith("compare ")) == [f"compare {x}" for x in labels]
     for result in run.comparisons:
         missing = [f for f in result.findings if f.kind == FindingKind.POLICY_MISSING]
         assert [f.policy.name for f in missing] == ["ObservabilityAccess"]  # env token from the account name

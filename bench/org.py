@@ -1,0 +1,80 @@
+"""An AWS Organization on moto: the baseline in the management account and N members of R roles each, compared
+with `auditor compare prod --all-accounts` in a process of its own (so its peak RSS is the auditor's alone,
+not moto's). Prints one JSON line: wall time, peak RSS, API calls, and the bare GAAD floor for the same accounts.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import boto3
+
+from auditor.model import AccountSnapshot
+from bench.live import bare_gaad, moto, seed
+from bench.synth import DEV_ID, PROD_ID, accounts
+
+MANAGEMENT = PROD_ID
+
+
+def _organization(members: int) -> list[str]:
+    credentials = boto3.client("sts").assume_role(
+        RoleArn=f"arn:aws:iam::{MANAGEMENT}:role/bench", RoleSessionName="bench"
+    )["Credentials"]
+    org = boto3.client(
+        "organizations",
+        aws_access_key_id=credentials["AccessKeyId"],
+        aws_secret_access_key=credentials["SecretAccessKey"],
+        aws_session_token=credentials["SessionToken"],
+    )
+    org.create_organization(FeatureSet="ALL")
+    made = [org.create_account(Email=f"m{i}@example.com", AccountName=f"app{i:04d}-dev") for i in range(members)]
+    return [status["CreateAccountStatus"]["AccountId"] for status in made]
+
+
+def main(members: int, roles: int, concurrency: int = 8) -> dict[str, Any]:
+    """Seed the organization, time the floor, then run the auditor on it as a child process."""
+    with moto() as url, tempfile.TemporaryDirectory() as folder:
+        ids = _organization(members)
+        prod, dev, _ = accounts(roles)
+        seed(prod)
+        template = dev.model_dump_json()
+        for account in ids:
+            seed(AccountSnapshot.model_validate_json(template.replace(DEV_ID, account)))
+        bare_gaad([MANAGEMENT, *ids])  # warm-up: moto builds its per-account state on first use
+        floor_seconds, floor_calls = bare_gaad([MANAGEMENT, *ids])
+        config = Path(folder) / "config.yaml"
+        config.write_text(
+            f"accounts:\n  prod: {{role_arn: 'arn:aws:iam::{MANAGEMENT}:role/auditor', env: prod}}\n"
+            "organization: {member_role_name: auditor}\n"
+        )
+        out = Path(folder) / "out"
+        command = [sys.executable, "-m", "auditor", "compare", "prod", "--all-accounts", "-c", str(config)]
+        command += ["-o", str(out), "-f", "json", "--concurrency", str(concurrency), "-q"]
+        started = time.perf_counter()
+        done = subprocess.run(command, env={**os.environ, "AWS_ENDPOINT_URL": url}, capture_output=True, text=True)
+        seconds = time.perf_counter() - started
+        if done.returncode not in (0, 1):
+            raise SystemExit(done.stderr)
+        report = json.loads((out / "report.json").read_text())
+    return {
+        "members": members,
+        "roles": roles,
+        "seconds": round(seconds, 2),
+        "floor_seconds": round(floor_seconds, 2),
+        "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1),
+        "compared": len(report["comparisons"]),
+        "calls": sum(report["stats"]["api_calls"].values()),
+        "floor_calls": floor_calls,
+    }
+
+
+if __name__ == "__main__":
+    print(json.dumps(main(int(sys.argv[1]), int(sys.argv[2]) if len(sys.argv) > 2 else 300)))
