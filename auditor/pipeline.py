@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -51,6 +52,29 @@ def compare(
 
 
 @dataclass(frozen=True)
+class Shard:
+    """Shard K of N: a stable share of an organization's members, by account ID, whatever the listing order."""
+
+    index: int
+    """1-based, as written: `--shard 2/4` is index 2."""
+    count: int
+
+    @classmethod
+    def parse(cls, text: str) -> Shard:
+        """`K/N` with 1 <= K <= N; UsageError otherwise."""
+        k, _, n = text.partition("/")
+        if not (k.isdigit() and n.isdigit() and 1 <= int(k) <= int(n) <= 1000):
+            raise UsageError(f"--shard {text!r}: expected K/N with 1 <= K <= N <= 1000, e.g. 2/4")
+        return cls(int(k), int(n))
+
+    def holds(self, account_id: str) -> bool:
+        """Whether the account falls in this shard: a hash of its ID, so shards stay even and an account
+        added to the organization moves no other account."""
+        digest = hashlib.sha256(account_id.encode("ascii")).digest()
+        return int.from_bytes(digest[:8], "big") % self.count == self.index - 1
+
+
+@dataclass(frozen=True)
 class RunOptions:
     """How a run reads its accounts: narrowed roles, parallel reads, progress, and the collector to use."""
 
@@ -61,6 +85,8 @@ class RunOptions:
     progress: Callable[[str, int, int], None] | None = None
     """Called with (step, done, in all) as each target is read ("read dev") and compared ("compare dev")."""
     collector: Collector | None = None
+    shard: Shard | None = None
+    """--all-accounts: compare only this shard's members."""
 
 
 def compare_many(
@@ -104,6 +130,10 @@ def compare_organization(
     _, members = member_accounts(base_account, config.organization, collector.factory)
     if not members:
         raise UsageError("the organization has no other active account in scope")
+    if options.shard is not None:  # a shard that holds no account is an empty run, not an error: N is a guess
+        shard = options.shard
+        members = [m for m in members if shard.holds(m.role_arn.split(":")[4] if m.role_arn else m.name)]
+    members = sorted(members, key=lambda member: member.name)  # the same order however the listing pages
     return _run(config, base_account, members, now, replace(options, collector=collector))
 
 

@@ -18,7 +18,8 @@ from auditor.cli.options import SEVERITIES, config_option, fail_on_option, forma
 from auditor.config import load_config
 from auditor.errors import AuditorError, SourceError
 from auditor.findings import AuditRun, Severity
-from auditor.pipeline import RunOptions, compare_many, compare_organization
+from auditor.merge import merge_runs, read_run
+from auditor.pipeline import RunOptions, Shard, compare_many, compare_organization
 from auditor.report import FORMATS, RenderOptions, outgoing, render, write_reports
 from auditor.sources import ManagedPolicyCache, access, collect, write_snapshot
 from auditor.store import open_store
@@ -72,6 +73,14 @@ def cli() -> None:
     "--concurrency", type=click.IntRange(1, 64), default=8, show_default=True, help="Target accounts read at once."
 )
 @click.option("--stats", is_flag=True, help="Print the AWS API calls made, per operation.")
+@click.option(
+    "--shard",
+    "shard_text",
+    metavar="K/N",
+    default=None,
+    help="With --all-accounts: compare only shard K of N (a stable share by account ID); join the N runs with "
+    "`auditor merge`.",
+)
 def compare_command(
     accounts: tuple[str, ...],
     config_path: Path,
@@ -84,6 +93,7 @@ def compare_command(
     concurrency: int,
     stats: bool,
     stdout_format: str | None,
+    shard_text: str | None,
 ) -> int:
     """Compare each TARGET with BASELINE: auditor compare [BASELINE] TARGET [TARGET...].
 
@@ -100,7 +110,10 @@ def compare_command(
         config = config.model_copy(update={"roles": roles})
     now = datetime.now(UTC).replace(microsecond=0)
     with console.progress() as progress:
-        options = RunOptions(only=role_globs, concurrency=concurrency, progress=progress)
+        if shard_text is not None and not all_accounts:
+            raise click.UsageError("--shard splits an organization: use it with --all-accounts")
+        shard = Shard.parse(shard_text) if shard_text else None
+        options = RunOptions(only=role_globs, concurrency=concurrency, progress=progress, shard=shard)
         if all_accounts:
             if len(accounts) != 1:
                 raise click.UsageError(
@@ -188,6 +201,35 @@ def audit_command(
     if fail_on_new is not None:
         return _exit_code(outcome.runs, [f for run in outcome.runs for f in run.new_at_or_above(Severity(fail_on_new))])
     return _exit_code(outcome.runs, [f for run in outcome.runs for f in run.at_or_above(threshold)])
+
+
+@cli.command("merge")
+@output_options
+@click.argument("runs", nargs=-1, required=True, type=click.Path(path_type=Path))
+@config_option
+@format_option
+@click.option(
+    "-o",
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    required=True,
+    help="Report directory for the merged run.",
+)
+@fail_on_option
+def merge_command(runs: tuple[Path, ...], config_path: Path, formats: str, out_dir: Path, fail_on: str) -> int:
+    """Merge the reports of N `compare --all-accounts --shard K/N` runs (folders or report.json files) into the
+    reports one unsharded run writes, with its exit code."""
+    merged = merge_runs([read_run(path) for path in runs])
+    threshold = Severity(fail_on)
+    config = load_config(config_path) if config_path.is_file() else None
+    location, lines = sarif_location(config_path, config, merged.baseline.name) if config else ("config.yaml", {})
+    limit = config.report.markdown_limit_kb * 1024 if config else RenderOptions().markdown_limit
+    with console.status("rendering reports"):
+        rendered = render(merged, _formats(formats), RenderOptions(limit, threshold, location, lines))
+    paths = write_reports(rendered, out_dir)
+    console.print_summary(merged, paths, threshold, see=paths[0].name if paths else "the report")
+    return _exit_code([merged], merged.at_or_above(threshold))
 
 
 @cli.command("ticket")

@@ -1,0 +1,100 @@
+"""An organization compared in shards (`--shard K/N`) and merged gives what one unsharded run gives."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+
+from auditor.cli import main
+from auditor.errors import UsageError
+from auditor.pipeline import Shard
+from tests.conftest import account_iam
+from tests.scenario import seed
+
+MANAGEMENT = "666666666666"
+MEMBERS = 40
+
+
+@pytest.fixture(scope="module")
+def organization(moto_server: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """prod in the management account and 40 members, every fifth a staging account; the config to read them."""
+    credentials = boto3.client("sts").assume_role(
+        RoleArn=f"arn:aws:iam::{MANAGEMENT}:role/setup", RoleSessionName="setup"
+    )["Credentials"]
+    org = boto3.client(
+        "organizations",
+        aws_access_key_id=credentials["AccessKeyId"],
+        aws_secret_access_key=credentials["SecretAccessKey"],
+        aws_session_token=credentials["SessionToken"],
+    )
+    org.create_organization(FeatureSet="ALL")
+    seed(account_iam(MANAGEMENT), "prod", MANAGEMENT)
+    for number in range(MEMBERS):
+        env = "staging" if number % 5 == 0 else "dev"
+        made = org.create_account(Email=f"m{number}@example.com", AccountName=f"svc{number:02d}-{env}")
+        account = made["CreateAccountStatus"]["AccountId"]
+        seed(account_iam(account), env, account)
+    folder = tmp_path_factory.mktemp("org")
+    (folder / "config.yaml").write_text(
+        f"accounts:\n  prod: {{role_arn: 'arn:aws:iam::{MANAGEMENT}:role/iam-drift-auditor-readonly', env: prod}}\n"
+    )
+    return folder
+
+
+def _comparable(folder: Path) -> dict[str, Any]:
+    run = json.loads((folder / "report.json").read_text())
+    for comparison in run["comparisons"]:
+        for key in ("generated_at", "stats"):  # the clock, and the baseline read once per shard
+            comparison.pop(key)
+        for side in ("baseline", "target"):
+            comparison[side].pop("collected_at")
+    return {"comparisons": run["comparisons"], "unreadable": run["unreadable"]}
+
+
+def test_four_shards_merged_equal_one_unsharded_run(organization: Path):
+    config = str(organization / "config.yaml")
+    whole = main(["compare", "prod", "--all-accounts", "-c", config, "-o", str(organization / "all"), "-f", "json"])
+    shards = []
+    for k in range(1, 5):
+        out = organization / f"shard-{k}"
+        main(["compare", "prod", "--all-accounts", "--shard", f"{k}/4", "-c", config, "-o", str(out), "-f", "json"])
+        shards.append(out)
+    merged = main(["merge", *map(str, shards), "-c", config, "-o", str(organization / "merged"), "-f", "json,md"])
+    assert merged == whole == 1
+    assert _comparable(organization / "merged") == _comparable(organization / "all")
+    held = [{c["target"]["name"] for c in json.loads((s / "report.json").read_text())["comparisons"]} for s in shards]
+    assert sum(map(len, held)) == MEMBERS and all(held)  # a partition: every member in exactly one shard
+    markdown = (organization / "merged" / "report.md").read_text()
+    assert markdown.count("# IAM drift: prod (666666666666) vs") == MEMBERS
+
+
+def test_a_shard_is_the_same_accounts_whatever_else_joins_the_organization():
+    ids = [f"{300000000000 + 7919 * n:012d}" for n in range(500)]
+    before = {i for i in ids[:400] if Shard(3, 8).holds(i)}
+    after = {i for i in ids if Shard(3, 8).holds(i)}
+    assert before == after & set(ids[:400])
+    sizes = [sum(Shard(k, 8).holds(i) for i in ids) for k in range(1, 9)]
+    assert sum(sizes) == 500 and min(sizes) > 40  # even enough
+
+
+@pytest.mark.parametrize("text", ["0/4", "5/4", "2", "a/b", "1/0"])
+def test_a_shard_that_is_not_k_of_n_is_refused(text: str):
+    with pytest.raises(UsageError, match="expected K/N"):
+        Shard.parse(text)
+
+
+def test_shard_without_all_accounts_exits_2(demo: Path, capsys):
+    assert main(["compare", "prod", "dev", "--shard", "1/2"]) == 2
+    assert "use it with --all-accounts" in capsys.readouterr().err
+
+
+def test_merging_one_target_twice_is_refused(organization: Path, capsys):
+    shard = organization / "shard-1"
+    if not shard.exists():
+        pytest.skip("needs the shards of the test above")
+    assert main(["merge", str(shard), str(shard), "-o", str(organization / "twice")]) == 2
+    assert "in more than one shard run" in capsys.readouterr().err
