@@ -29,6 +29,7 @@ from auditor.findings import (
 )
 from auditor.fixes.plan import with_fixes
 from auditor.gc_pause import gc_paused
+from auditor.heap import release_free_memory, share_arenas
 from auditor.iamdb import dataset_version
 from auditor.match import RolePair, match_roles
 from auditor.model.normalized import NormalizedAccount
@@ -160,6 +161,7 @@ def _run(
         with gc_paused():  # large, acyclic data, and no network: see auditor.gc_pause
             results[account.name] = compare_accounts(base, other, config, now, options.only, waivers, used)
         del other
+        release_free_memory()
     stale_waivers = stale(waivers, used)
     stats = Stats(api_calls=collector.calls.totals())
     ordered = [results[a.name] for a in targets if a.name in results]  # the order the targets were named in
@@ -192,6 +194,7 @@ def _read_targets(
         except SourceError as exc:
             return exc
 
+    share_arenas()
     waiting = iter(targets)
     width = max(1, options.concurrency)
     pool = ThreadPoolExecutor(max_workers=width, thread_name_prefix="account")

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
+import yaml
 
 from auditor.cli import main
 from auditor.errors import UsageError
 from auditor.pipeline import Shard
 from tests.conftest import account_iam
 from tests.scenario import seed
+from tests.workflow_steps import WORKFLOWS, run_step
 
 MANAGEMENT = "666666666666"
 MEMBERS = 40
@@ -98,3 +101,21 @@ def test_merging_one_target_twice_is_refused(organization: Path, capsys):
         pytest.skip("needs the shards of the test above")
     assert main(["merge", str(shard), str(shard), "-o", str(organization / "twice")]) == 2
     assert "in more than one shard run" in capsys.readouterr().err
+
+
+def test_the_matrix_workflows_shard_and_merge_steps_give_the_unsharded_run(organization: Path):
+    workflow = yaml.safe_load((WORKFLOWS / "org-iam-audit.yml").read_text())
+    count = workflow["env"]["SHARDS"]
+    assert workflow["jobs"]["shard"]["strategy"]["matrix"]["shard"] == list(range(1, count + 1))
+    runner = organization / "runner"
+    (runner / "shards").mkdir(parents=True)
+    shutil.copy(organization / "config.yaml", runner / "config.yaml")
+    for k in range(1, count + 1):
+        done = run_step("org-iam-audit.yml", "shard", "Compare shard", runner, {"SHARD": str(k), "SHARDS": str(count)})
+        assert done.returncode == 0, done.stderr  # drift is the merge's to report
+        shutil.copytree(runner / f"shard-{k}", runner / "shards" / f"shard-{k}")  # upload, then download
+    merged = run_step("org-iam-audit.yml", "merge", "Merge", runner, {"SHARDS": str(count)})
+    assert merged.returncode == 1, merged.stderr
+    assert _comparable(runner / "reports" / "organization") == _comparable(organization / "all")
+    shutil.rmtree(runner / "shards" / "shard-2")  # a shard lost: the merge refuses to pass for the whole
+    assert run_step("org-iam-audit.yml", "merge", "Merge", runner, {"SHARDS": str(count)}).returncode == 3

@@ -4,10 +4,8 @@ against stand-ins here (moto's S3 for the history, a `gh` stand-in for artifacts
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -17,20 +15,20 @@ import yaml
 
 from tests.conftest import REPO
 from tests.github_standin import TOKEN, Repository, github_standin
+from tests.workflow_steps import BIN, run_step, steps
 
 WORKFLOW = REPO / ".github" / "workflows" / "weekly-iam-audit.yml"
-BIN = Path(sys.executable).parent  # where `pip install .` put the `auditor` command
 
 
 def _steps() -> dict[str, dict[str, Any]]:
-    workflow = yaml.safe_load(WORKFLOW.read_text())
-    return {step.get("name", step.get("uses", "")): step for step in workflow["jobs"]["audit"]["steps"]}
+    return steps(WORKFLOW.name, "audit")
 
 
+@pytest.mark.parametrize("workflow", ["weekly-iam-audit.yml", "org-iam-audit.yml"])
 @pytest.mark.parametrize("schema", ["vendor.github-workflows", "custom.github-workflows-require-timeout"])
-def test_the_workflow_is_valid_for_github(schema: str):
+def test_the_workflows_are_valid_for_github(schema: str, workflow: str):
     checked = subprocess.run(
-        [str(BIN / "check-jsonschema"), "--builtin-schema", schema, str(WORKFLOW)],
+        [str(BIN / "check-jsonschema"), "--builtin-schema", schema, str(WORKFLOW.parent / workflow)],
         capture_output=True,
         text=True,
         check=False,
@@ -58,27 +56,18 @@ def test_the_workflow_runs_weekly_with_oidc_and_may_write_issues_and_code_scanni
         assert any(u.startswith(action) for u in uses)
 
 
-def test_run_steps_take_values_from_env_never_from_expressions_inside_the_script():
+@pytest.mark.parametrize(
+    ("workflow", "job"),
+    [("weekly-iam-audit.yml", "audit"), ("org-iam-audit.yml", "shard"), ("org-iam-audit.yml", "merge")],
+)
+def test_run_steps_take_values_from_env_never_from_expressions_inside_the_script(workflow: str, job: str):
     # ${{ }} inside `run:` is pasted into the shell before it runs: a value with quotes would run as code.
-    for name, step in _steps().items():
+    for name, step in steps(workflow, job).items():
         assert "${{" not in step.get("run", ""), name
 
 
 def _run(step: str, folder: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    """A step's `run:` exactly as written, in bash as GitHub runs it, from `folder` (a checkout of the repository)."""
-    shutil.copytree(REPO / ".github", folder / ".github", dirs_exist_ok=True)
-    script = folder / f".step-{step.replace(' ', '-')}.sh"
-    script.write_text(_steps()[step]["run"])
-    path = f"{REPO / 'tests' / 'standins'}:{BIN}:{os.environ['PATH']}"
-    return subprocess.run(
-        ["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script)],
-        cwd=folder,
-        env={**os.environ, "PATH": path, "GITHUB_OUTPUT": str(folder / ".github-output"), **env},
-        capture_output=True,
-        check=False,
-        text=True,
-        timeout=300,
-    )
+    return run_step(WORKFLOW.name, "audit", step, folder, env)
 
 
 def _fresh_runner(demo: Path) -> None:
