@@ -1,7 +1,7 @@
 """python -m bench: run every benchmark and print Markdown tables (commit the output as bench/RESULTS.md).
 
 Options: --offline 1000,5000,10000,20000  --wide 10,100,300,1000  --html 200  --live 1000,2000,5000
-         --harvest-up-to 2000  --many 50x500  --expansion 5000
+         --harvest-up-to 2000  --many 50x500  --expansion 5000  --org 25,50,100,200
          --against REV (the offline comparison at an earlier commit).
 Each measurement runs in its own process; nothing here asserts a time, it prints.
 """
@@ -126,6 +126,28 @@ def live(sizes: list[int], harvest_up_to: int) -> None:
         print(f"\n<!-- calls for {size}: {json.dumps(row['calls'])} -->")
 
 
+def organization(sizes: list[int], roles: int = 300) -> None:
+    """--all-accounts on a moto Organization, the auditor in a child process: wall time and its peak RSS."""
+    print("\n## Organization: --all-accounts (moto, 300 roles per member, concurrency 8)\n")
+    print("| members | seconds | bare GAAD floor (s) | ratio | peak RSS (MiB) | API calls (floor) |")
+    print("|---:|---:|---:|---:|---:|---:|")
+    rows = []
+    for size in sizes:
+        [row] = _run("bench.org", str(size), str(roles))
+        rows.append(row)
+        ratio = float(row["seconds"]) / float(row["floor_seconds"])  # type: ignore[arg-type]
+        print(
+            f"| {size} | {row['seconds']} | {row['floor_seconds']} | {ratio:.2f} | {row['peak_rss_mib']} | "
+            f"{row['calls']} ({row['floor_calls']}) |"
+        )
+    if len(rows) > 1:
+        first, last = rows[1] if len(rows) > 2 else rows[0], rows[-1]
+        growth = (float(last["peak_rss_mib"]) - float(first["peak_rss_mib"])) / (  # type: ignore[arg-type]
+            int(last["members"]) - int(first["members"])  # type: ignore[call-overload]
+        )
+        print(f"\nPeak RSS growth from {first['members']} to {last['members']} members: {growth:.1f} MiB per member.")
+
+
 def many(count: int, roles: int) -> None:
     """One baseline against many accounts, read concurrently."""
     [row] = _run("bench.many", str(count), str(roles), "8")
@@ -175,6 +197,7 @@ def main() -> None:
     parser.add_argument("--live", default="1000,2000,5000")
     parser.add_argument("--harvest-up-to", type=int, default=2000)
     parser.add_argument("--many", default="50x500")
+    parser.add_argument("--org", default="25,50,100,200", help="members of the moto Organization, per run")
     parser.add_argument("--against", help="a git revision to time the offline comparison at, for a ratio")
     args = parser.parse_args()
     print(f"# Benchmark results\n\nMachine: {_machine()}. Produced by `python -m bench`.")
@@ -193,6 +216,8 @@ def main() -> None:
     if args.many:
         count, roles = (int(n) for n in args.many.split("x"))
         many(count, roles)
+    if args.org:
+        organization(_sizes(args.org))
     if args.against:
         against(args.against, _sizes(args.offline)[:2])
 
