@@ -7,7 +7,6 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import unquote_plus
 
-import boto3
 import pytest
 from botocore.awsrequest import AWSResponse
 
@@ -16,7 +15,7 @@ from auditor.cli import main
 from auditor.findings import FindingKind
 from auditor.pipeline import RunOptions, compare_organization
 from auditor.sources import Collector
-from tests.conftest import account_iam
+from tests.conftest import account_iam, new_organization
 from tests.scenario import seed
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
@@ -31,25 +30,10 @@ class _Raw:
         yield self._body
 
 
-def _new_organization(management: str) -> Any:
-    """An Organizations client of a new organization whose management account is `management`."""
-    credentials = boto3.client("sts").assume_role(
-        RoleArn=f"arn:aws:iam::{management}:role/setup", RoleSessionName="setup"
-    )["Credentials"]
-    org = boto3.client(
-        "organizations",
-        aws_access_key_id=credentials["AccessKeyId"],
-        aws_secret_access_key=credentials["SecretAccessKey"],
-        aws_session_token=credentials["SessionToken"],
-    )
-    org.create_organization(FeatureSet="ALL")
-    return org
-
-
 @pytest.fixture(scope="module")
 def organization(moto_server: str) -> dict[str, str]:
     """prod's roles in the management account, three member accounts: two seeded, one sandbox."""
-    org = _new_organization(MANAGEMENT)
+    org = new_organization(MANAGEMENT)
     members = {}
     for name in ("shop-dev", "shop-staging", "sandbox-dev"):
         members[name] = org.create_account(Email=f"{name}@example.com", AccountName=name)["CreateAccountStatus"][
@@ -120,7 +104,7 @@ def test_all_accounts_takes_only_the_baseline(org_config, capsys):
 def lookalikes(moto_server: str) -> tuple[str, dict[str, list[str]]]:
     """An organization whose member names collide once made file-safe, repeat, or equal the baseline's name."""
     management = "666666666666"
-    org = _new_organization(management)
+    org = new_organization(management)
     members: dict[str, list[str]] = {}
     for index, name in enumerate(["payments-dev", "payments dev", "sandbox", "sandbox", "prod"]):
         created = org.create_account(Email=f"m{index}@example.com", AccountName=name)["CreateAccountStatus"]

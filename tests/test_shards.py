@@ -7,34 +7,24 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 import yaml
 
 from auditor.cli import main
 from auditor.errors import UsageError
 from auditor.pipeline import Shard
-from tests.conftest import account_iam
+from tests.conftest import account_iam, new_organization
 from tests.scenario import seed
 from tests.workflow_steps import WORKFLOWS, run_step
 
-MANAGEMENT = "666666666666"
+MANAGEMENT = "777777777777"  # an organization of its own: test_organization.py uses 555... and 666...
 MEMBERS = 40
 
 
 @pytest.fixture(scope="module")
 def organization(moto_server: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """prod in the management account and 40 members, every fifth a staging account; the config to read them."""
-    credentials = boto3.client("sts").assume_role(
-        RoleArn=f"arn:aws:iam::{MANAGEMENT}:role/setup", RoleSessionName="setup"
-    )["Credentials"]
-    org = boto3.client(
-        "organizations",
-        aws_access_key_id=credentials["AccessKeyId"],
-        aws_secret_access_key=credentials["SecretAccessKey"],
-        aws_session_token=credentials["SessionToken"],
-    )
-    org.create_organization(FeatureSet="ALL")
+    org = new_organization(MANAGEMENT)
     seed(account_iam(MANAGEMENT), "prod", MANAGEMENT)
     for number in range(MEMBERS):
         env = "staging" if number % 5 == 0 else "dev"
@@ -72,7 +62,7 @@ def test_four_shards_merged_equal_one_unsharded_run(organization: Path):
     held = [{c["target"]["name"] for c in json.loads((s / "report.json").read_text())["comparisons"]} for s in shards]
     assert sum(map(len, held)) == MEMBERS and all(held)  # a partition: every member in exactly one shard
     markdown = (organization / "merged" / "report.md").read_text()
-    assert markdown.count("# IAM drift: prod (666666666666) vs") == MEMBERS
+    assert markdown.count("# IAM drift: prod (777777777777) vs") == MEMBERS
 
 
 def test_a_shard_is_the_same_accounts_whatever_else_joins_the_organization():
