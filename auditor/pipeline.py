@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -35,6 +34,7 @@ from auditor.match import RolePair, match_roles
 from auditor.model.normalized import NormalizedAccount
 from auditor.model.snapshot import AccountSnapshot
 from auditor.normalize import normalize_account
+from auditor.shards import Shard
 from auditor.sources import Collector
 from auditor.sources.organizations import member_accounts
 from auditor.waivers import Waiver, apply_waivers, load_waivers, stale
@@ -50,29 +50,6 @@ def compare(
     if run.unreadable:
         raise SourceError(run.unreadable[0].reason, run.unreadable[0].fix)
     return run.comparisons[0]
-
-
-@dataclass(frozen=True)
-class Shard:
-    """Shard K of N: a stable share of an organization's members, by account ID, whatever the listing order."""
-
-    index: int
-    """1-based, as written: `--shard 2/4` is index 2."""
-    count: int
-
-    @classmethod
-    def parse(cls, text: str) -> Shard:
-        """`K/N` with 1 <= K <= N; UsageError otherwise."""
-        k, _, n = text.partition("/")
-        if not (k.isdigit() and n.isdigit() and 1 <= int(k) <= int(n) <= 1000):
-            raise UsageError(f"--shard {text!r}: expected K/N with 1 <= K <= N <= 1000, e.g. 2/4")
-        return cls(int(k), int(n))
-
-    def holds(self, account_id: str) -> bool:
-        """Whether the account falls in this shard: a hash of its ID, so shards stay even and an account
-        added to the organization moves no other account."""
-        digest = hashlib.sha256(account_id.encode("ascii")).digest()
-        return int.from_bytes(digest[:8], "big") % self.count == self.index - 1
 
 
 @dataclass(frozen=True)

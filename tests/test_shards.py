@@ -12,7 +12,7 @@ import yaml
 
 from auditor.cli import main
 from auditor.errors import UsageError
-from auditor.pipeline import Shard
+from auditor.shards import Shard
 from tests.conftest import account_iam, new_organization
 from tests.scenario import seed
 from tests.workflow_steps import WORKFLOWS, run_step

@@ -69,3 +69,7 @@ def output_options(command: F) -> F:
         callback=_verbose,
         help="Log progress (-v) or every AWS request (-vv); credentials masked.",
     )(command)
+
+
+def format_list(text: str) -> list[str]:
+    return [fmt.strip() for fmt in text.split(",") if fmt.strip()]
