@@ -29,9 +29,10 @@ _PEAK = (
 )
 
 
-def _organization(members: int) -> list[str]:
+def new_organization(management: str) -> Any:
+    """An Organizations client of a new organization whose management account is `management` (on moto)."""
     credentials = boto3.client("sts").assume_role(
-        RoleArn=f"arn:aws:iam::{MANAGEMENT}:role/bench", RoleSessionName="bench"
+        RoleArn=f"arn:aws:iam::{management}:role/setup", RoleSessionName="setup"
     )["Credentials"]
     org = boto3.client(
         "organizations",
@@ -40,6 +41,11 @@ def _organization(members: int) -> list[str]:
         aws_session_token=credentials["SessionToken"],
     )
     org.create_organization(FeatureSet="ALL")
+    return org
+
+
+def _organization(members: int) -> list[str]:
+    org = new_organization(MANAGEMENT)
     made = [org.create_account(Email=f"m{i}@example.com", AccountName=f"app{i:04d}-dev") for i in range(members)]
     return [status["CreateAccountStatus"]["AccountId"] for status in made]
 

@@ -72,21 +72,6 @@ def account_iam(account_id: str) -> Any:
     )
 
 
-def new_organization(management: str) -> Any:
-    """An Organizations client of a new organization whose management account is `management`."""
-    credentials = boto3.client("sts").assume_role(
-        RoleArn=f"arn:aws:iam::{management}:role/setup", RoleSessionName="setup"
-    )["Credentials"]
-    org = boto3.client(
-        "organizations",
-        aws_access_key_id=credentials["AccessKeyId"],
-        aws_secret_access_key=credentials["SecretAccessKey"],
-        aws_session_token=credentials["SessionToken"],
-    )
-    org.create_organization(FeatureSet="ALL")
-    return org
-
-
 @pytest.fixture(scope="session")
 def seeded(moto_server: str) -> str:
     """The seed scenario created once in two moto accounts (prod 111111111111, dev 222222222222)."""

@@ -15,7 +15,8 @@ from auditor.cli import main
 from auditor.findings import FindingKind
 from auditor.pipeline import RunOptions, compare_organization
 from auditor.sources import Collector
-from tests.conftest import account_iam, new_organization
+from bench.org import new_organization
+from tests.conftest import account_iam
 from tests.scenario import seed
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)

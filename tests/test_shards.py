@@ -13,7 +13,8 @@ import yaml
 from auditor.cli import main
 from auditor.errors import UsageError
 from auditor.shards import Shard
-from tests.conftest import account_iam, new_organization
+from bench.org import new_organization
+from tests.conftest import account_iam
 from tests.scenario import seed
 from tests.workflow_steps import WORKFLOWS, run_step
 
