@@ -10,7 +10,7 @@ from auditor.findings import AuditResult, AuditRun, Finding, Severity, Unreadabl
 from auditor.report.html import html_environment
 from auditor.report.markdown import markdown_environment
 from auditor.report.trend import TrendPoint, trend_chart
-from auditor.report.view import build_view
+from auditor.report.view import finding_anchors
 
 __all__ = ["TrendPoint", "render_index", "render_summary", "render_ticket"]
 
@@ -129,7 +129,7 @@ def _collect(
         for result in run.comparisons:
             folder = folder_of(result)
             name = f"{result.baseline.name} vs {result.target.name}"
-            anchors = {item.finding.fingerprint: item.anchor for item in build_view(result).items}
+            anchors = finding_anchors(result)
             fresh = [f for f in result.findings if not f.waived and f.is_new]
             at = f"{folder}/{target}" if target else None
             new += [Line(f, name, f"{at}#{anchors[f.fingerprint]}" if at else None) for f in fresh]

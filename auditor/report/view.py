@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import json
 from collections import Counter
 from dataclasses import dataclass, field
@@ -12,6 +11,7 @@ from auditor.findings.model import KIND_PRIORITY, FindingKind, GrantGroup, Servi
 from auditor.match import RULE_ENV, RULE_EXACT, RULE_SERVICE
 from auditor.model.documents import action_count
 from auditor.names import sanitized
+from auditor.report.policy_diff import DiffLine, marked_difference
 
 GRANT_ACTIONS_SHOWN = 8
 TOTAL_SERVICES_SHOWN = 6
@@ -38,14 +38,6 @@ class GrantRow:
     resource: str
     conditions: list[str]
     actions: str
-
-
-@dataclass(frozen=True)
-class DiffLine:
-    """One line of a policy's marked difference: in both (" "), only expected ("-"), only actual ("+")."""
-
-    mark: str
-    text: str
 
 
 @dataclass(frozen=True)
@@ -183,7 +175,7 @@ def build_view(result: AuditResult, anchor_prefix: str = "") -> ReportView:
     """Arrange a result for the Markdown and HTML templates: most severe first, unwaived and new before the rest,
     so that the headline is the first row."""
     names = {"baseline": result.baseline.name, "target": result.target.name}
-    ordered = sorted(result.findings, key=lambda f: (-f.severity.rank, f.waived, not f.is_new))
+    ordered = _ordered(result)
     prefix = slug(anchor_prefix) + "-" if anchor_prefix else ""
     items = _items(ordered, names, prefix)
     groups = [
@@ -217,13 +209,29 @@ def _grant_row(group: GrantGroup, names: dict[str, str]) -> GrantRow:
     )
 
 
-def _items(findings: list[Finding], names: dict[str, str], prefix: str) -> list[FindingView]:
+def _ordered(result: AuditResult) -> list[Finding]:
+    return sorted(result.findings, key=lambda f: (-f.severity.rank, f.waived, not f.is_new))
+
+
+def finding_anchors(result: AuditResult) -> dict[str, str]:
+    """Each finding's anchor in the comparison's own report (fingerprint -> anchor), without building the view."""
+    ordered = _ordered(result)
+    return {finding.fingerprint: anchor for finding, anchor in zip(ordered, _anchors(ordered, ""), strict=True)}
+
+
+def _anchors(findings: list[Finding], prefix: str) -> list[str]:
     seen: Counter[str] = Counter()
-    items = []
-    for number, finding in enumerate(findings, start=1):
+    anchors = []
+    for finding in findings:
         base = prefix + slug(f"{finding.kind.value}-{finding.role}-{finding.policy.name if finding.policy else ''}")
         seen[base] += 1
-        anchor = base if seen[base] == 1 else f"{base}-{seen[base]}"
+        anchors.append(base if seen[base] == 1 else f"{base}-{seen[base]}")
+    return anchors
+
+
+def _items(findings: list[Finding], names: dict[str, str], prefix: str) -> list[FindingView]:
+    items = []
+    for number, (finding, anchor) in enumerate(zip(findings, _anchors(findings, prefix), strict=True), start=1):
         items.append(
             FindingView(
                 finding=finding,
@@ -236,40 +244,11 @@ def _items(findings: list[Finding], names: dict[str, str], prefix: str) -> list[
                 patterns=finding.written_as if any(_is_pattern(p) for p in finding.written_as) else [],
                 services=sorted(finding.services, key=lambda g: (-g.count, g.service))[:SERVICE_ROWS_SHOWN],
                 services_more=max(0, len(finding.services) - SERVICE_ROWS_SHOWN),
-                diff=_diff(finding.expected_document, finding.actual_document),
+                diff=marked_difference(finding.expected_document, finding.actual_document),
                 open=number <= OPEN_FINDINGS,
             )
         )
     return items
-
-
-def _diff(expected: object, actual: object) -> list[DiffLine]:
-    # Both sides canonical (keys sorted, every list sorted: IAM reads none of them in order), so the lines that
-    # differ are the ones that mean something different, not the ones written in another order.
-    if expected is None or actual is None:
-        return []
-    left = json.dumps(_canonical(expected), indent=2, ensure_ascii=False).splitlines()
-    right = json.dumps(_canonical(actual), indent=2, ensure_ascii=False).splitlines()
-    lines: list[DiffLine] = []
-    # Compared without JSON's trailing commas: a line that only gained one, when another was added after it,
-    # is the same line.
-    bare = difflib.SequenceMatcher(None, [x.rstrip(",") for x in left], [x.rstrip(",") for x in right], autojunk=False)
-    for tag, i1, i2, j1, j2 in bare.get_opcodes():
-        if tag == "equal":
-            lines += [DiffLine(" ", line) for line in right[j1:j2]]
-            continue
-        lines += [DiffLine("-", line) for line in left[i1:i2]]
-        lines += [DiffLine("+", line) for line in right[j1:j2]]
-    return lines
-
-
-def _canonical(value: object) -> object:
-    if isinstance(value, dict):
-        return {key: _canonical(value[key]) for key in sorted(value)}
-    if isinstance(value, list):
-        items = [_canonical(item) for item in value]
-        return sorted(items, key=lambda item: json.dumps(item, sort_keys=True))
-    return value
 
 
 def _is_pattern(written: str) -> bool:

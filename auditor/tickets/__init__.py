@@ -5,9 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from auditor.errors import TicketError
+from auditor.findings import Severity
 from auditor.store import TICKET, ComparisonRecord, HistoryStore, RunRecord, read_record, run_order
-
-SEVERITY_ORDER = ("critical", "high", "medium", "low", "info")
 
 
 def load_run(store: HistoryStore, run_id: str | None = None) -> tuple[RunRecord, dict[str, str]]:
@@ -60,7 +59,7 @@ class Decision:
 
 def decisions(record: RunRecord, threshold: str) -> list[Decision]:
     """One decision per comparison the run made (a target it could not read has none, and its ticket stays)."""
-    levels = SEVERITY_ORDER[: SEVERITY_ORDER.index(threshold) + 1]
+    levels = [s.value for s in Severity if s.at_least(Severity(threshold))]
     return [
         Decision(c, sum(c.new.get(s, 0) for s in levels), sum(c.findings.get(s, 0) for s in levels))
         for c in record.comparisons
