@@ -13,9 +13,10 @@ from auditor.errors import UsageError
 from auditor.findings import AuditResult, AuditRun, Severity
 from auditor.history import load_result, mark
 from auditor.names import sanitized
-from auditor.pipeline import RunOptions, compare_many
+from auditor.pipeline import RunOptions, compare_many, compare_organization, shard_key
 from auditor.report import RenderOptions, outgoing, render
 from auditor.report.run_summary import TrendPoint, render_index, render_summary, render_ticket
+from auditor.shards import Shard
 from auditor.sources.snapshot import role_lines
 from auditor.store import (
     RUN_RECORD,
@@ -67,14 +68,35 @@ def run_audits(
 ) -> AuditOutcome:
     """Run every configured audit, marking each comparison against the latest earlier run in `history`
     that compared the same pair."""
+    return mark_audits(list(compare_audits(config, now, progress).values()), history, now)
+
+
+def compare_audits(
+    config: Config, now: datetime, progress: Callable[[str, int, int], None] | None = None, shard: Shard | None = None
+) -> dict[int, AuditRun]:
+    """Each configured audit's run by its index in `audits`, unmarked; with `shard`, only the targets that fall
+    in it (an audit left with none is left out)."""
     if not config.audits:
         raise UsageError("the config has no audits; add `audits: [{baseline: prod, targets: [dev]}]`")
+    runs = {}
+    for index, spec in enumerate(config.audits):
+        options = RunOptions(progress=progress, shard=shard)
+        if spec.all_accounts:
+            runs[index] = compare_organization(config, spec.baseline, now, options)
+            continue
+        targets = [t for t in spec.targets if shard is None or shard.holds(shard_key(config.account(t)))]
+        if targets:
+            runs[index] = compare_many(config, spec.baseline, targets, now=now, options=options)
+    return runs
+
+
+def mark_audits(runs: list[AuditRun], history: HistoryStore, now: datetime) -> AuditOutcome:
+    """Mark each comparison against the latest earlier run in `history` that compared the same pair."""
     ids = history.run_ids()
     run_id = new_run_id(now, ids)
     earlier = _Earlier(history, ids, run_id)
-    runs, used = [], []
-    for spec in config.audits:
-        run = compare_many(config, spec.baseline, spec.targets, now=now, options=RunOptions(progress=progress))
+    marked_runs, used = [], []
+    for run in runs:
         marked = []
         for result in run.comparisons:
             against = _previous(history, earlier, comparison_folder(result))
@@ -84,10 +106,10 @@ def run_audits(
                 used.append(against[0])
                 day = against[0].started_at.date()
                 marked.append(mark(result, against[1], day, now.date(), against[0].run_id))
-        runs.append(run.model_copy(update={"comparisons": marked}))
+        marked_runs.append(run.model_copy(update={"comparisons": marked}))
     recorded = list(islice((run for run in earlier if run.record is not None), TREND_RUNS - 1))
     latest = max(used, key=lambda run: run.started_at, default=None)
-    return AuditOutcome(run_id, now.astimezone(UTC), runs, latest, recorded[::-1])
+    return AuditOutcome(run_id, now.astimezone(UTC), marked_runs, latest, recorded[::-1])
 
 
 class _Earlier:

@@ -95,10 +95,19 @@ class AwsConfig(Frozen):
 
 
 class AuditSpec(Frozen):
-    """One comparison a scheduled audit runs: a baseline and its targets."""
+    """One comparison a scheduled audit runs: a baseline and its targets, or every other account of its
+    organization."""
 
     baseline: str
-    targets: list[str] = Field(min_length=1)
+    targets: list[str] = Field(default_factory=list)
+    all_accounts: bool = Field(default=False, strict=True)
+    """Compare every other active account of the baseline's organization (`organization:` narrows them)."""
+
+    @model_validator(mode="after")
+    def _targets_or_all(self) -> AuditSpec:
+        if bool(self.targets) == self.all_accounts:
+            raise ValueError("give either `targets: [...]` or `all_accounts: true`, not both and not neither")
+        return self
 
 
 class ReportConfig(Frozen):
@@ -120,7 +129,8 @@ class Config(Frozen):
     aws: AwsConfig = AwsConfig()
     organization: OrganizationConfig = OrganizationConfig()
     audits: list[AuditSpec] = Field(default_factory=list)
-    """What `auditor audit` runs: `[{baseline: prod, targets: [dev, staging]}]`."""
+    """What `auditor audit` runs: `[{baseline: prod, targets: [dev, staging]}]` or
+    `[{baseline: prod, all_accounts: true}]`."""
     history: str | None = None
     """Where `auditor audit` keeps its runs and finds the previous one: `s3://bucket/prefix` or a folder
     (default: the reports folder)."""

@@ -109,10 +109,14 @@ def compare_organization(
     if not members:
         raise UsageError("the organization has no other active account in scope")
     if options.shard is not None:  # a shard that holds no account is an empty run, not an error: N is a guess
-        shard = options.shard
-        members = [m for m in members if shard.holds(m.role_arn.split(":")[4] if m.role_arn else m.name)]
+        members = [m for m in members if options.shard.holds(shard_key(m))]
     members = sorted(members, key=lambda member: member.name)  # the same order however the listing pages
     return _run(config, base_account, members, now, replace(options, collector=collector))
+
+
+def shard_key(account: ResolvedAccount) -> str:
+    """What puts an account in a shard: its ID (from its role ARN), else its name in the config."""
+    return account.role_arn.split(":")[4] if account.role_arn else account.name
 
 
 def _run(

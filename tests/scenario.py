@@ -57,6 +57,13 @@ def logs_policy(env: str) -> dict[str, Any]:
     }
 
 
+PASS_ROLE = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Action": "iam:PassRole", "Resource": "*"}],
+}
+"""A grant nobody asked for: iam:PassRole on every role."""
+
+
 def observability_policy() -> dict[str, Any]:
     """The policy prod has and dev lacks, as in the reference fix document."""
     return _doc({"Effect": "Allow", "Action": OBSERVABILITY_ACTIONS, "Resource": "*"})

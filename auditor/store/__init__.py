@@ -46,6 +46,14 @@ class HistoryStore(Protocol):
         """Keep a run's files (run.json last, so that a run cut short has none) and return where they went."""
         ...
 
+    def get(self, name: str) -> str | None:
+        """The text of a file at the top of the location (not in a run); None if there is none."""
+        ...
+
+    def put(self, name: str, text: str) -> str:
+        """Write a file at the top of the location, whole or not at all, and return where it went."""
+        ...
+
 
 def open_store(location: str | Path) -> HistoryStore:
     """The store at `location`: `s3://bucket/prefix`, or a local folder."""

@@ -31,7 +31,11 @@ class LocalStore:
 
     def read(self, run_id: str, name: str) -> str | None:
         """The file's text, or None if the run has no such file."""
-        path = self.root / run_id / name
+        return self.get(f"{run_id}/{name}")
+
+    def get(self, name: str) -> str | None:
+        """The text of `<folder>/<name>`, or None if there is no such file."""
+        path = self.root / name
         try:
             return path.read_text(encoding="utf-8")
         except (FileNotFoundError, NotADirectoryError):
@@ -47,6 +51,15 @@ class LocalStore:
             return None
         except (OSError, ValueError) as exc:
             raise HistoryError(f"{self.root / LATEST}: cannot read: {getattr(exc, 'strerror', None) or exc}") from None
+
+    def put(self, name: str, text: str) -> str:
+        """Write `<folder>/<name>` atomically."""
+        path = self.root / name
+        try:
+            write_text_atomic(path, text)
+        except OSError as exc:
+            raise HistoryError(f"{path}: cannot write: {exc.strerror or exc}") from None
+        return str(path)
 
     def write_run(self, run_id: str, files: dict[str, str]) -> str:
         """Write the run as one folder swapped in at once, then point `latest` at it."""

@@ -53,6 +53,15 @@ class S3Store:
         """The object's text, or None if there is no such object."""
         return self._get(f"{self.prefix}{run_id}/{name}")
 
+    def get(self, name: str) -> str | None:
+        """The text of the object `<prefix><name>`, or None if there is none."""
+        return self._get(f"{self.prefix}{name}")
+
+    def put(self, name: str, text: str) -> str:
+        """Put the object `<prefix><name>` (one PUT: whole or not at all)."""
+        self._put(f"{self.prefix}{name}", text)
+        return f"{self.location}/{name}"
+
     def latest(self) -> str | None:
         """What the `latest` object names, if it exists."""
         return (self._get(f"{self.prefix}{LATEST}") or "").strip() or None
@@ -73,14 +82,17 @@ class S3Store:
         order = sorted(files, key=lambda name: (name == RUN_RECORD, name))
         puts = [(f"{self.prefix}{run_id}/{name}", files[name]) for name in order]
         for key, text in [*puts, (f"{self.prefix}{LATEST}", run_id + "\n")]:
-            kind = next((t for ext, t in _TYPES.items() if key.endswith(ext)), "text/plain")
-            try:
-                self.client.put_object(
-                    Bucket=self.bucket, Key=key, Body=text.encode("utf-8"), ContentType=f"{kind}; charset=utf-8"
-                )
-            except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as exc:
-                raise HistoryError(f"s3://{self.bucket}/{key}: cannot write: {_reason(exc)}") from None
+            self._put(key, text)
         return f"{self.location}/{run_id}"
+
+    def _put(self, key: str, text: str) -> None:
+        kind = next((t for ext, t in _TYPES.items() if key.endswith(ext)), "text/plain")
+        try:
+            self.client.put_object(
+                Bucket=self.bucket, Key=key, Body=text.encode("utf-8"), ContentType=f"{kind}; charset=utf-8"
+            )
+        except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as exc:
+            raise HistoryError(f"s3://{self.bucket}/{key}: cannot write: {_reason(exc)}") from None
 
 
 def _reason(exc: Exception) -> str:
