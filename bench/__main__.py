@@ -1,6 +1,6 @@
 """python -m bench: run every benchmark and print Markdown tables (commit the output as bench/RESULTS.md).
 
-Options: --offline 1000,5000,10000,20000  --wide 10,100,300,1000  --html 200  --live 1000,2000,5000
+Options: --offline 1000,5000,10000,20000  --floor 10000  --wide 10,100,300,1000  --html 200  --live 1000,2000,5000
          --harvest-up-to 2000  --many 50x500  --expansion 5000  --org 25,50,100,200
          --against REV (the offline comparison at an earlier commit).
 Each measurement runs in its own process; nothing here asserts a time, it prints.
@@ -47,6 +47,19 @@ def offline(sizes: list[int]) -> None:
         print(
             f"| {size:,} | {row['snapshot_mib']} | {row['seconds']} | {row['peak_rss_mib']} | {row['findings']} | "
             f"{row['planted']} |"
+        )
+
+
+def floor(sizes: list[int]) -> None:
+    """The offline CLI run next to its floor: reading both files, and rendering and writing the reports."""
+    print("\n## Offline `auditor compare prod dev` and its floor (target: at most 1.5x)\n")
+    print("| roles per account | findings | ours (s) | read both files (s) | render, write (s) | floor (s) | ratio |")
+    print("|---:|---:|---:|---:|---:|---:|---:|")
+    for size in sizes:
+        [row] = _run("bench.floor", str(size))
+        print(
+            f"| {size:,} | {row['findings']} | {row['ours_s']} | {row['read_floor_s']} | {row['render_floor_s']} | "
+            f"{row['floor_s']} | {row['ratio']} |"
         )
 
 
@@ -190,6 +203,7 @@ def main() -> None:
     """Run the benchmarks chosen on the command line (all of them by default)."""
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--offline", default="1000,5000,10000,20000")
+    parser.add_argument("--floor", default="10000", help="roles per account of the CLI run timed against its floor")
     parser.add_argument("--expansion", type=int, default=5000)
     parser.add_argument("--wide", default="10,100,300,1000")
     parser.add_argument("--html", type=int, default=200, help="findings in the HTML report loaded in Chromium")
@@ -203,6 +217,8 @@ def main() -> None:
     print(f"# Benchmark results\n\nMachine: {_machine()}. Produced by `python -m bench`.")
     if args.offline:
         offline(_sizes(args.offline))
+    if args.floor:
+        floor(_sizes(args.floor))
     if args.expansion:
         expansion(args.expansion)
     if args.wide:

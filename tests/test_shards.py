@@ -178,6 +178,8 @@ def test_an_audit_in_four_shards_merged_equals_the_unsharded_audit_marks_include
     assert changed["svc33"][0] > 0
     assert changed["svc01"][1] == changed["svc22"][1] == 1
     assert sum(new for new, _ in changed.values()) == changed["svc33"][0]
+    rows = [line for line in whole["index.md"].splitlines() if line.startswith("| prod vs ")]
+    assert len(rows) == MEMBERS and rows[0].startswith("| prod vs svc33-dev-")  # the worst account first
 
 
 def test_an_audit_merge_with_a_shard_missing_exits_3_and_writes_no_run(audited: Path, capsys):

@@ -44,14 +44,18 @@ def loads_strict(text: str | bytes) -> Any:
 
 def within_depth(document: Any) -> Any:
     """`document` itself, or ValueError if it nests deeper than MAX_DEPTH (checked without recursion)."""
-    stack = [(document, 0)]
-    while stack:
-        node, depth = stack.pop()
-        if depth > MAX_DEPTH:
-            raise ValueError(f"document is nested more than {MAX_DEPTH} levels deep")
-        children = node.values() if isinstance(node, dict) else node
-        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
-    return document
+    # Level by level, with no tuple per node: every policy of a snapshot passes here.
+    level = [document]
+    for _ in range(MAX_DEPTH + 1):
+        below = []
+        for node in level:
+            for child in node.values() if isinstance(node, dict) else node:
+                if isinstance(child, dict | list):
+                    below.append(child)
+        if not below:
+            return document
+        level = below
+    raise ValueError(f"document is nested more than {MAX_DEPTH} levels deep")
 
 
 def decode_document(document: Any) -> Any:

@@ -137,6 +137,9 @@ def _collect(
             counted = [f for f in result.findings if not f.waived]
             links = [(label, f"{folder}/{file}") for label, file in files]
             rows.append(Row(result, folder, len(fresh), len(counted) - len(fresh), links))
+    # Worst comparisons first, so that an organization's table opens on the accounts to look at; ties keep the
+    # config's order (or, for an organization, the members' names).
+    rows.sort(key=lambda row: [-getattr(row.result.summary, s.value) for s in Severity] + [-row.new])
     new.sort(key=lambda line: line.finding.urgency)
     resolved.sort(key=lambda line: line.finding.urgency)
     return rows, new, resolved

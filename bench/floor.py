@@ -1,0 +1,83 @@
+"""The offline `auditor compare prod dev` from the shell, next to its floor; prints one JSON line.
+
+ours:  the installed CLI, start to exit, writing report.md, report.html and report.json of two synthetic
+       snapshots of N roles (interpreter start, imports and the atomic writes included).
+floor: what no comparison can skip: starting Python and parsing both files (with the cyclic collector off,
+       as the auditor reads them), plus rendering and writing the same three reports from the finished
+       result. Each part runs in a fresh process; the best of `repeat` runs of each is kept.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+_READ = """
+import gc, json, sys
+gc.disable()
+for path in sys.argv[1:]:
+    with open(path, "rb") as handle:
+        json.loads(handle.read())
+"""
+
+_RENDER = """
+import gc, sys, time
+from pathlib import Path
+from auditor.findings import AuditRun
+from auditor.report import render, write_reports
+run = AuditRun.model_validate_json(Path(sys.argv[1]).read_text())
+gc.collect()
+started = time.perf_counter()
+write_reports(render(run, ["md", "html", "json"]), sys.argv[2])
+print(time.perf_counter() - started)
+"""
+
+
+def _timed(command: list[str], cwd: Path) -> tuple[float, str]:
+    started = time.perf_counter()
+    done = subprocess.run(command, check=False, cwd=cwd, capture_output=True, text=True)  # 1 is drift
+    elapsed = time.perf_counter() - started
+    if done.returncode not in (0, 1):
+        raise RuntimeError(f"{command[:3]} exited {done.returncode}: {done.stderr[-2000:]}")
+    return elapsed, done.stdout
+
+
+def main(roles: int, repeat: int = 3) -> dict[str, float | int]:
+    """Best-of-`repeat` wall times of ours, the read floor and the render floor, in seconds."""
+    auditor = shutil.which("auditor", path=str(Path(sys.executable).parent))
+    if auditor is None:
+        raise RuntimeError("the auditor command is not installed beside this Python (pip install .)")
+    with tempfile.TemporaryDirectory() as name:
+        folder = Path(name)
+        subprocess.run([sys.executable, "-m", "bench.synth", str(roles), name], check=True, capture_output=True)
+        (folder / "config.yaml").write_text(
+            "accounts:\n  prod: {snapshot: prod.json, env: prod}\n  dev: {snapshot: dev.json, env: dev}\n"
+        )
+        compare = [auditor, "compare", "prod", "dev", "-o", "out", "-f", "md,html,json", "-q"]
+        ours = min(_timed(compare, folder)[0] for _ in range(repeat))
+        read = [sys.executable, "-c", _READ, "prod.json", "dev.json"]
+        read_floor = min(_timed(read, folder)[0] for _ in range(repeat))
+        render = [sys.executable, "-c", _RENDER, "out/report.json", "floor"]
+        render_floor = min(float(_timed(render, folder)[1]) for _ in range(repeat))
+        findings = sum(
+            len(c["findings"]) for c in json.loads((folder / "out" / "report.json").read_text())["comparisons"]
+        )
+    floor = read_floor + render_floor
+    return {
+        "roles": roles,
+        "findings": findings,
+        "ours_s": round(ours, 2),
+        "read_floor_s": round(read_floor, 2),
+        "render_floor_s": round(render_floor, 2),
+        "floor_s": round(floor, 2),
+        "ratio": round(ours / floor, 2),
+    }
+
+
+if __name__ == "__main__":
+    print(json.dumps(main(int(sys.argv[1]), int(sys.argv[2]) if len(sys.argv) > 2 else 3)))
