@@ -88,3 +88,17 @@ def test_stdout_takes_one_format_only(demo: Path, capsys):
 def test_global_options_are_accepted_after_the_subcommand_too(demo: Path, capsys, args: list[str]):
     assert main([*args, "prod", "dev", "-o", "out"]) == 1
     assert "reading account prod" in capsys.readouterr().err
+
+
+def test_an_organization_prints_one_table_of_the_worst_accounts_and_how_many_more(demo: Path, capsys):
+    config = (demo / "config.yaml").read_text()
+    names = [f"dev{n:02d}" for n in range(12)]
+    accounts = "".join(f"  {name}: {{snapshot: baselines/demo/dev.json, env: dev}}\n" for name in names)
+    (demo / "config.yaml").write_text(config.replace("\nroles:", accounts + "\nroles:", 1))
+    main(["compare", "prod", *names, "-o", "out", "-f", "json"])
+    out = capsys.readouterr().out
+    assert "prod (" in out and "vs 12 accounts: 12 with findings" in out
+    rows = [line.split() for line in out.splitlines() if line.startswith("dev")]
+    assert len(rows) == 10 and rows[0][1:6] == ["2", "2", "2", "1", "0"]
+    assert "...and 2 more accounts (see report.json)" in out
+    assert "roles compared" not in out  # no comparison one by one

@@ -22,7 +22,9 @@ from auditor.redact import RedactingFilter, for_terminal
 
 STALE_SHOWN = 10
 SHOWN = 10
-"""Findings listed per comparison on the console; the report has them all."""
+"""Findings listed per comparison on the console, or comparisons in an overview; the report has them all."""
+DETAILED = 5
+"""Comparisons shown one by one; beyond this (an organization), one table of the worst comparisons."""
 COLOURS = {
     Severity.CRITICAL: "bold red",
     Severity.HIGH: "red",
@@ -56,33 +58,16 @@ def _console(err: bool = False) -> Console:
 
 def print_summary(run: AuditRun, paths: list[Path], threshold: Severity, see: str = "the report") -> None:
     """Per comparison: a line naming it, a table of counts (new and persisting when history is known), and the
-    most urgent findings at or above `threshold`, new first, with how many more the report holds."""
+    most urgent findings at or above `threshold`, new first, with how many more the report holds. Beyond
+    DETAILED comparisons (an organization), one table of the worst ones instead."""
     for result in run.comparisons:
         for warning in result.warnings:
             say(f"warning: {result.baseline.name} vs {result.target.name}: {warning}", err=True)
-        s = result.summary
-        counts = ", ".join(f"{s.count(severity)} {severity.value}" for severity in Severity)
-        waived = f", {s.waived} waived" if s.waived else ""
-        say(
-            f"{result.baseline.name} ({result.baseline.account_id}) vs {result.target.name} "
-            f"({result.target.account_id}): {s.roles_compared} roles compared, "
-            f"{len(result.findings) - s.waived} findings ({counts}){waived}"
-        )
-        _print(_table(result))
-        listed = result.at_or_above(threshold)
-        if any(finding.history for finding in result.findings):
-            # A scheduled run: what changed since the previous one first, new findings at the top.
-            new = [f for f in result.findings if not f.waived and f.is_new]
-            since = f" since run {_previous(result)}" if result.previous_run else " (first run)"
-            say(
-                f"  {len(new)} new, {len(result.findings) - s.waived - len(new)} persisting, "
-                f"{len(result.resolved)} resolved{since}"
-            )
-            listed = sorted(listed, key=lambda f: not f.is_new)
-        for finding in listed[:SHOWN]:
-            _print(_line(finding))
-        if len(listed) > SHOWN:
-            say(f"  ...and {len(listed) - SHOWN} more at or above {threshold.value} (see {see})")
+    if len(run.comparisons) > DETAILED:
+        _print_overview(run, see)
+    else:
+        for result in run.comparisons:
+            _print_comparison(result, threshold, see)
     if run.stale_waivers:
         entries = [str(w.entry) for w in run.stale_waivers]
         shown = ", ".join(entries[:STALE_SHOWN]) + (
@@ -91,6 +76,52 @@ def print_summary(run: AuditRun, paths: list[Path], threshold: Severity, see: st
         say(f"stale waivers (matched nothing): {shown}; see the report")
     for path in paths:
         say(f"report: {path}")
+
+
+def _print_comparison(result: AuditResult, threshold: Severity, see: str) -> None:
+    s = result.summary
+    counts = ", ".join(f"{s.count(severity)} {severity.value}" for severity in Severity)
+    waived = f", {s.waived} waived" if s.waived else ""
+    say(
+        f"{result.baseline.name} ({result.baseline.account_id}) vs {result.target.name} "
+        f"({result.target.account_id}): {s.roles_compared} roles compared, "
+        f"{len(result.findings) - s.waived} findings ({counts}){waived}"
+    )
+    _print(_table(result))
+    listed = result.at_or_above(threshold)
+    if any(finding.history for finding in result.findings):
+        # A scheduled run: what changed since the previous one first, new findings at the top.
+        new = [f for f in result.findings if not f.waived and f.is_new]
+        since = f" since run {_previous(result)}" if result.previous_run else " (first run)"
+        say(
+            f"  {len(new)} new, {len(result.findings) - s.waived - len(new)} persisting, "
+            f"{len(result.resolved)} resolved{since}"
+        )
+        listed = sorted(listed, key=lambda f: not f.is_new)
+    for finding in listed[:SHOWN]:
+        _print(_line(finding))
+    if len(listed) > SHOWN:
+        say(f"  ...and {len(listed) - SHOWN} more at or above {threshold.value} (see {see})")
+
+
+def _print_overview(run: AuditRun, see: str) -> None:
+    results = sorted(run.comparisons, key=lambda r: [-r.summary.count(s) for s in Severity])  # worst first
+    found = sum(1 for r in results if any(r.summary.count(s) for s in Severity))
+    say(f"{run.baseline.name} ({run.baseline.account_id}) vs {len(results)} accounts: {found} with findings")
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
+    table.add_column("account")
+    for severity in Severity:
+        table.add_column(severity.value, justify="right", style=COLOURS[severity])
+    history = any(f.history for r in results for f in r.findings)
+    if history:
+        table.add_column("new", justify="right")
+    for result in results[:SHOWN]:
+        cells = [str(result.summary.count(severity)) for severity in Severity]
+        new = [str(sum(1 for f in result.findings if not f.waived and f.is_new))] if history else []
+        table.add_row(escape(for_terminal(result.target.name)), *cells, *new)
+    _print(table)
+    if len(results) > SHOWN:
+        say(f"  ...and {len(results) - SHOWN} more accounts (see {see})")
 
 
 def _table(result: AuditResult) -> Table:

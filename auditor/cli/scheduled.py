@@ -107,7 +107,7 @@ def audit_command(
         files = render_audit(outcome, config, config_path, format_list(formats), threshold)
     places = write_audit(outcome, files, reports, store)
     for run in outcome.runs:
-        console.print_summary(run, [], threshold)
+        console.print_summary(run, [], threshold, see="index.md")
     console.say(f"run {outcome.run_id}: {reports / outcome.run_id / 'summary.md'} ({len(files)} files)")
     for place in places[1:]:
         console.say(f"kept in {place}")
