@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+import botocore.config
 import requests
 
 from auditor.config import load_config
@@ -45,8 +46,12 @@ def seed(snapshot: AccountSnapshot) -> None:
             backend.attach_role_policy(policy.arn, role.name)
 
 
+_PATIENT = botocore.config.Config(read_timeout=900, retries={"mode": "standard", "max_attempts": 3})
+"""moto answers some calls slowly once it holds hundreds of accounts: the floor waits, as the auditor does."""
+
+
 def _session(account: str) -> boto3.Session:
-    credentials = boto3.client("sts").assume_role(
+    credentials = boto3.client("sts", config=_PATIENT).assume_role(
         RoleArn=f"arn:aws:iam::{account}:role/bench", RoleSessionName="bench"
     )["Credentials"]
     return boto3.Session(
@@ -61,7 +66,7 @@ def bare_gaad(account_ids: list[str]) -> tuple[float, int]:
     """The floor: assume the role and page GetAccountAuthorizationDetails, nothing else."""
     started, calls = time.perf_counter(), 0
     for account in account_ids:
-        iam = _session(account).client("iam")
+        iam = _session(account).client("iam", config=_PATIENT)
         calls += 1
         params: dict[str, Any] = {"Filter": ["Role", "LocalManagedPolicy"], "MaxItems": 1000}
         while True:

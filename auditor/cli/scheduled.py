@@ -67,7 +67,9 @@ from auditor.tickets.github import GitHub, sync
     help="Make one run of the N shard parts in --parts: marked, rendered and kept as an unsharded run is.",
 )
 @click.option("--parts", metavar="LOCATION", default=None, help="Where shard parts go: s3://BUCKET/PREFIX or a folder.")
-@click.option("--now", "now_text", hidden=True, help="The run's UTC time (ISO 8601), for reproducible runs.")
+@click.option(
+    "--now", "now_text", envvar="AUDITOR_NOW", hidden=True, help="The run's UTC time (ISO 8601), for reproducible runs."
+)
 def audit_command(
     config_path: Path,
     reports: Path,
