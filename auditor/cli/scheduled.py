@@ -16,7 +16,7 @@ from auditor.cli.options import SEVERITIES, config_option, fail_on_option, forma
 from auditor.config import Config, load_config
 from auditor.findings import Severity
 from auditor.merge import AuditPart, ShardPart, merge_parts, merge_runs, part_name, read_parts, read_run
-from auditor.report import RenderOptions, render, write_reports
+from auditor.report import RenderOptions, outgoing, render, write_reports
 from auditor.shards import Shard
 from auditor.store import HistoryStore, open_store
 from auditor.tickets import load_run
@@ -130,7 +130,9 @@ def _audit_shard(config: Config, shard: Shard, parts: HistoryStore, now: datetim
         audits=config.audits,
         parts=[AuditPart(audit=index, run=run) for index, run in runs.items()],
     )
-    where = parts.put(part_name(shard), part.model_dump_json() + "\n")
+    # Masked here: the credentials this shard used are known to this process alone, not to the merge.
+    [text] = outgoing({"part": part.model_dump_json() + "\n"}).values()
+    where = parts.put(part_name(shard), text)
     compared = sum(len(run.comparisons) for run in runs.values())
     unread = sum(len(run.unreadable) for run in runs.values())
     console.say(f"shard {shard.index}/{shard.count}: {compared} comparisons, {unread} accounts unreadable: {where}")
