@@ -68,7 +68,7 @@ class ManagedPolicyCache:
 def _shared_loader() -> Any:
     """One botocore data loader for every session of the process. Each session would otherwise parse the
     service models and endpoint data again: per account, as much CPU as paging a 300-role GAAD, and heap
-    churn that raised the peak by about 1.5 MiB per account (bench/RESULTS.md, organization)."""
+    churn (a 50-member organization peaked at 392 MiB, 320 with the loader shared; bench/RESULTS.md)."""
     return botocore.loaders.create_loader()
 
 
