@@ -18,7 +18,7 @@ from auditor.model.base import Frozen, describe_validation_error
 from auditor.shards import Shard
 from auditor.store import HistoryStore
 
-PART_FORMAT: Literal["iam-drift-auditor-shard-part"] = "iam-drift-auditor-shard-part"
+PartFormat = Literal["iam-drift-auditor-shard-part"]
 
 
 class AuditPart(Frozen):
@@ -31,7 +31,7 @@ class AuditPart(Frozen):
 class ShardPart(Frozen):
     """What `audit --shard K/N` leaves for `audit --merge N`: its runs, unmarked (marking needs every shard)."""
 
-    format: Literal["iam-drift-auditor-shard-part"] = PART_FORMAT
+    format: PartFormat = "iam-drift-auditor-shard-part"
     shard: int = Field(ge=1)
     shards: int = Field(ge=1)
     started_at: datetime
@@ -47,8 +47,9 @@ def part_name(shard: Shard) -> str:
 
 def read_parts(store: HistoryStore, shards: int) -> list[ShardPart]:
     """The parts of shards 1..N at `store`; SourceError names each missing one (its accounts were not read)."""
-    texts = {k: store.get(part_name(Shard(k, shards))) for k in range(1, shards + 1)}
-    missing = [part_name(Shard(k, shards)) for k, text in texts.items() if text is None]
+    names = {k: part_name(Shard(k, shards)) for k in range(1, shards + 1)}
+    texts = {k: store.get(name) for k, name in names.items()}
+    missing = [names[k] for k, text in texts.items() if text is None]
     if missing:
         raise SourceError(
             f"{store.location}: no {', '.join(missing)}: that shard's run failed or has not finished, so its "
@@ -58,7 +59,7 @@ def read_parts(store: HistoryStore, shards: int) -> list[ShardPart]:
     parts = []
     for k, text in texts.items():
         assert text is not None
-        where = f"{store.location}/{part_name(Shard(k, shards))}"
+        where = f"{store.location}/{names[k]}"
         try:
             part = ShardPart.model_validate_json(text)
         except ValidationError as exc:

@@ -45,12 +45,7 @@ class LocalStore:
 
     def latest(self) -> str | None:
         """What `latest` names, if it exists."""
-        try:
-            return (self.root / LATEST).read_text(encoding="utf-8").strip() or None
-        except FileNotFoundError:
-            return None
-        except (OSError, ValueError) as exc:
-            raise HistoryError(f"{self.root / LATEST}: cannot read: {getattr(exc, 'strerror', None) or exc}") from None
+        return (self.get(LATEST) or "").strip() or None
 
     def put(self, name: str, text: str) -> str:
         """Write `<folder>/<name>` atomically."""
