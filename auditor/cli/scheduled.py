@@ -96,10 +96,10 @@ def audit_command(
         raise click.UsageError("--parts goes with --shard K/N or --merge N")
     config = load_config(config_path)
     if shard_text and parts:
-        return _audit_shard(config, Shard.parse(shard_text), open_store(parts), _now(now_text))
+        return _audit_shard(config, Shard.parse(shard_text), open_store(parts, "--parts"), _now(now_text))
     store = open_store(history or config.history or reports)
     if merge_count and parts:
-        started, runs = merge_parts(config, read_parts(open_store(parts), merge_count))
+        started, runs = merge_parts(config, read_parts(open_store(parts, "--parts"), merge_count))
         outcome = mark_audits(runs, store, started)
     else:
         with console.progress() as progress:

@@ -55,13 +55,13 @@ class HistoryStore(Protocol):
         ...
 
 
-def open_store(location: str | Path) -> HistoryStore:
-    """The store at `location`: `s3://bucket/prefix`, or a local folder."""
+def open_store(location: str | Path, name: str = "history") -> HistoryStore:
+    """The store at `location`: `s3://bucket/prefix`, or a local folder; `name` says what it is in errors."""
     text = str(location)
     if text.startswith("s3://"):
         from auditor.store.s3 import S3Store  # boto3 is imported only by runs that keep history in S3
 
-        return S3Store(text)
+        return S3Store(text, name=name)
     from auditor.store.local import LocalStore
 
     return LocalStore(Path(location))

@@ -20,11 +20,11 @@ class S3Store:
     """One bucket and prefix. Its session is its own, not any audited account's, and its guard lets it list,
     read and write objects under the prefix and nothing else, whatever its credentials allow."""
 
-    def __init__(self, url: str, session: boto3.Session | None = None) -> None:
+    def __init__(self, url: str, session: boto3.Session | None = None, name: str = "history") -> None:
         try:
             self.bucket, self.prefix = s3_location(url)
         except ValueError as exc:
-            raise UsageError(f"history {exc}") from None
+            raise UsageError(f"{name} {exc}") from None
         session = session or boto3.Session()
         install_history_guard(session.events.register, self.bucket, self.prefix)
         config = botocore.config.Config(retries={"mode": "standard", "total_max_attempts": 8})
