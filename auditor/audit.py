@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from itertools import islice
@@ -17,7 +17,7 @@ from auditor.pipeline import RunOptions, compare_many, compare_organization, sha
 from auditor.report import RenderOptions, outgoing, render
 from auditor.report.run_summary import TrendPoint, render_index, render_summary, render_ticket
 from auditor.shards import Shard
-from auditor.sources.snapshot import role_lines
+from auditor.sources.snapshot import RoleLines
 from auditor.store import (
     RUN_RECORD,
     TICKET,
@@ -220,7 +220,7 @@ def _point(run_id: str, started_at: datetime, record: RunRecord) -> TrendPoint:
     return TrendPoint(run_id, started_at, total, new, resolved, record.complete)
 
 
-def sarif_location(config_path: Path, config: Config, baseline: str) -> tuple[str, dict[str, int]]:
+def sarif_location(config_path: Path, config: Config, baseline: str) -> tuple[str, Mapping[str, int]]:
     """The file SARIF results point at (the baseline's snapshot, or the config), and each role's line in it."""
     snapshot = config.accounts[baseline].snapshot if baseline in config.accounts else None
     path = snapshot or config_path
@@ -228,7 +228,7 @@ def sarif_location(config_path: Path, config: Config, baseline: str) -> tuple[st
         uri = path.resolve().relative_to(Path.cwd().resolve()).as_posix()
     except ValueError:
         uri = path.as_posix()
-    return uri, role_lines(snapshot) if snapshot else {}
+    return uri, RoleLines(snapshot) if snapshot else {}
 
 
 def comparison_folder(result: AuditResult) -> str:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
+from functools import cached_property
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -49,15 +51,37 @@ _ROLE_ARN = re.compile(r'"[Aa]rn"\s*:\s*"arn:aws[a-z-]*:iam::[0-9]{12}:role/(?:[
 
 def role_lines(path: Path) -> dict[str, int]:
     """The line of each role's ARN in a snapshot or GAAD file (where SARIF results point); {} if unreadable."""
-    lines: dict[str, int] = {}
     try:
-        with open(path, encoding="utf-8") as handle:
-            for number, line in enumerate(handle, 1):
-                for name in _ROLE_ARN.findall(line):
-                    lines.setdefault(name, number)
+        text = path.read_text(encoding="utf-8")
     except (OSError, ValueError):
         return {}  # the snapshot was read a moment ago; a file gone since only costs the line numbers
+    lines: dict[str, int] = {}
+    line, counted = 1, 0
+    for found in _ROLE_ARN.finditer(text):
+        line += text.count("\n", counted, found.start())
+        counted = found.start()
+        lines.setdefault(found.group(1), line)
     return lines
+
+
+class RoleLines(Mapping[str, int]):
+    """`role_lines(path)`, read on first use: only SARIF needs it, and a large snapshot takes a while to scan."""
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+
+    @cached_property
+    def _lines(self) -> dict[str, int]:
+        return role_lines(self._path)
+
+    def __getitem__(self, name: str) -> int:
+        return self._lines[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._lines)
+
+    def __len__(self) -> int:
+        return len(self._lines)
 
 
 def write_snapshot(snapshot: AccountSnapshot, path: str | os.PathLike[str]) -> None:
