@@ -27,7 +27,7 @@ from auditor.findings import (
     classify,
 )
 from auditor.fixes.plan import with_fixes
-from auditor.gc_pause import gc_paused
+from auditor.gc_pause import gc_paused, thaw
 from auditor.heap import release_free_memory, share_arenas
 from auditor.iamdb import dataset_version
 from auditor.match import RolePair, match_roles
@@ -120,6 +120,15 @@ def shard_key(account: ResolvedAccount) -> str:
 
 
 def _run(
+    config: Config, baseline: ResolvedAccount, targets: Sequence[ResolvedAccount], now: datetime, options: RunOptions
+) -> AuditRun:
+    try:
+        return _compare_all(config, baseline, targets, now, options)
+    finally:
+        thaw()  # snapshots read for the run were frozen (see auditor.gc_pause); the run is over
+
+
+def _compare_all(
     config: Config, baseline: ResolvedAccount, targets: Sequence[ResolvedAccount], now: datetime, options: RunOptions
 ) -> AuditRun:
     waivers = load_waivers(config.waivers)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 from datetime import UTC, datetime
 from pathlib import Path
@@ -60,6 +61,20 @@ def test_no_role_pairing_warns_at_the_top_of_every_report_and_on_the_console(dem
 
 def test_a_comparison_with_pairs_has_no_warning(demo: Path):
     assert compare(load_config(demo / "config.yaml"), "prod", "dev", now=NOW).warnings == []
+
+
+def test_a_run_leaves_no_object_frozen_away_from_the_collector(demo: Path):
+    # Snapshots are frozen while a run holds them; a long-lived process running audits must get them back.
+    gc.unfreeze()
+    compare(load_config(demo / "config.yaml"), "prod", "dev", now=NOW)
+    assert gc.get_freeze_count() == 0
+
+
+def test_reading_a_snapshot_freezes_what_it_built(demo: Path):
+    gc.unfreeze()
+    read_snapshot("baselines/demo/prod.json")
+    assert gc.get_freeze_count() > 0
+    gc.unfreeze()
 
 
 def test_load_config_takes_a_str_path(demo: Path):

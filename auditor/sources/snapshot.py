@@ -30,15 +30,16 @@ def read_snapshot(path: str | os.PathLike[str]) -> AccountSnapshot:
         raise SnapshotFormatError(f"{path}: snapshot file not found") from None
     except (OSError, ValueError) as exc:  # ValueError: a NUL byte in the path
         raise SnapshotFormatError(f"{path}: cannot read snapshot: {exc}") from None
+    # A snapshot file is read once and kept for the run: frozen, the collector never walks it (see gc_pause).
     try:
-        with gc_paused():
+        with gc_paused(freeze=True):
             data = loads_strict(raw)
     except json.JSONDecodeError as exc:
         raise SnapshotFormatError(f"{path}: invalid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})") from None
     except ValueError as exc:  # duplicate keys, NaN, nesting, numbers beyond Python's digit limit, bad UTF-8
         raise SnapshotFormatError(f"{path}: invalid JSON: {exc}") from None
     try:
-        with gc_paused():
+        with gc_paused(freeze=True):
             return _parse(data, path)
     except InputFormatError as exc:
         raise SnapshotFormatError(f"{path}: {exc}") from None
