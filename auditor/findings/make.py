@@ -7,6 +7,7 @@ import hashlib
 import json
 from collections import Counter
 from collections.abc import Iterable
+from json.encoder import encode_basestring_ascii as quoted
 from typing import Any
 
 from auditor.findings.model import ActionExplanation, Finding, FindingKind, PolicyRef, ServiceGroup, Severity
@@ -61,7 +62,18 @@ def make_finding(
 
 
 def _digest(identity: list[Any], length: int) -> str:
-    return hashlib.sha256(json.dumps(identity).encode("utf-8")).hexdigest()[:length]
+    return _hashed(json.dumps(identity), length)
+
+
+def _hashed(text: str, length: int) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:length]
+
+
+def unit_texts(head: list[str], actions: Iterable[str]) -> list[str]:
+    """`json.dumps([*head, action])` for each action, character for character (fingerprints in kept histories
+    depend on it), built from one quoted head: a finding may name thousands of actions."""
+    opened = "[" + "".join(f"{quoted(part)}, " for part in head)
+    return [f"{opened}{quoted(action)}]" for action in actions]
 
 
 def service_groups(actions: list[str]) -> list[ServiceGroup]:
@@ -104,7 +116,7 @@ def fingerprints(sides: Sides, kind: FindingKind, actions: list[str], facts: dic
     policy = facts.get("policy")
     head = [kind.value, role, policy.name if policy else ""]
     whole = _digest([*head, [a.casefold() for a in actions], sorted(facts.get("details", []))], 20)
-    units = [_digest([*head, action.casefold()], 12) for action in actions] or [whole]
+    units = [_hashed(text, 12) for text in unit_texts(head, (a.casefold() for a in actions))] or [whole]
     return whole, units
 
 

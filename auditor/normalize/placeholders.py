@@ -87,12 +87,19 @@ def map_values(node: Any, func: Callable[[str], str], depth: int = 0) -> Any:
     """
     if depth > MAX_DEPTH:
         raise PolicyFormatError(f"document is nested more than {MAX_DEPTH} levels deep")
+    # Strings, most of a document, are mapped in place rather than by a call each: every role of an account
+    # passes here for its signature.
     if isinstance(node, dict):
         return {
-            key: value if key in _LITERAL_KEYS else map_values(value, func, depth + 1) for key, value in node.items()
+            key: value
+            if key in _LITERAL_KEYS
+            else func(value)
+            if value.__class__ is str
+            else map_values(value, func, depth + 1)
+            for key, value in node.items()
         }
     if isinstance(node, list):
-        return [map_values(item, func, depth + 1) for item in node]
+        return [func(item) if item.__class__ is str else map_values(item, func, depth + 1) for item in node]
     if isinstance(node, str):
         return func(node)
     return node
