@@ -36,7 +36,6 @@ from auditor.model.snapshot import AccountSnapshot
 from auditor.normalize import normalize_account
 from auditor.shards import Shard
 from auditor.sources import Collector
-from auditor.sources.organizations import member_accounts
 from auditor.waivers import Waiver, apply_waivers, load_waivers, stale
 
 log = logging.getLogger(__name__)
@@ -101,6 +100,8 @@ def compare_organization(
     config: Config, baseline: str, now: datetime | None = None, options: RunOptions | None = None
 ) -> AuditRun:
     """Compare every other account of the baseline's AWS Organization with the baseline (--all-accounts)."""
+    from auditor.sources.organizations import member_accounts  # imports boto3, which offline runs do without
+
     options = options or RunOptions()
     now = now or datetime.now(UTC)
     base_account = config.account(baseline)

@@ -7,6 +7,8 @@ import hashlib
 import json
 import re
 import shlex
+import subprocess
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -246,3 +248,13 @@ def test_an_internal_error_exits_4_in_one_line_and_shows_its_traceback_with_audi
     assert main(["compare", "prod", "dev"]) == 4
     err = capsys.readouterr().err
     assert "Traceback (most recent call last):" in err and 'raise RuntimeError("boom")' in err
+
+
+def test_an_offline_compare_does_without_boto3(demo: Path):
+    # boto3 and botocore take a tenth of a second to import; a run on snapshot files must not pay it.
+    script = (
+        "import sys\nfrom auditor.cli import main\ncode = main(['compare', 'prod', 'dev', '-o', 'out', '-q'])\n"
+        "print(code, sorted(m for m in sys.modules if m.split('.')[0] in ('boto3', 'botocore')))"
+    )
+    done = subprocess.run([sys.executable, "-c", script], cwd=demo, capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["1", "[]"]

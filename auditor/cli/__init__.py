@@ -30,7 +30,7 @@ from auditor.findings import Severity
 from auditor.pipeline import RunOptions, compare_many, compare_organization
 from auditor.report import FORMATS, RenderOptions, outgoing, render, write_reports
 from auditor.shards import Shard
-from auditor.sources import ManagedPolicyCache, access, collect, write_snapshot
+from auditor.sources import access, collect, write_snapshot
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -169,7 +169,7 @@ def snapshot_command(account: str, config_path: Path, out_file: Path | None, upd
         raise click.UsageError(f"{path} exists and is not a regular file; name a file to write the snapshot to")
     if path.exists() and not update_baseline:
         raise click.UsageError(f"{path} exists; pass --update-baseline to replace it")
-    snapshot = collect(config.account(account), ManagedPolicyCache(), datetime.now(UTC).replace(microsecond=0))
+    snapshot = collect(config.account(account), None, datetime.now(UTC).replace(microsecond=0))
     write_snapshot(snapshot, path)
     console.say(f"{account} ({snapshot.account_id}): {len(snapshot.roles)} roles written to {path}")
     return EXIT_CLEAN

@@ -10,9 +10,6 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
-import botocore.exceptions
-import botocore.parsers
-
 from auditor.config import ResolvedAccount
 from auditor.errors import SourceError
 
@@ -45,6 +42,9 @@ PARSE_ATTEMPTS = 3
 
 def call_aws(account: ResolvedAccount | None, action: str, func: Any, resource: str = "*", **params: Any) -> Any:
     """Call `func`, turning AWS errors into SourceError that names the action (and the statement to add)."""
+    import botocore.exceptions  # only calls to AWS need botocore; an offline run never imports it
+    import botocore.parsers
+
     where = f"account {account.name!r}: " if account else ""
     try:
         return _parsed(func, params)
@@ -78,6 +78,8 @@ def call_aws(account: ResolvedAccount | None, action: str, func: Any, resource: 
 def _parsed(func: Any, params: dict[str, Any]) -> Any:
     # botocore retries throttling and dropped connections, not a response it cannot parse (truncated, not
     # XML, a proxy's error page): those are retried here, a few times, before the account counts as unreadable.
+    import botocore.parsers
+
     for attempt in range(PARSE_ATTEMPTS):
         try:
             return func(**params)
