@@ -13,11 +13,14 @@ import pytest
 import yaml
 from botocore.awsrequest import AWSResponse
 from botocore.retries import bucket
+from hypothesis import given
+from hypothesis import strategies as st
 
 from auditor import load_config
 from auditor.cli import main
 from auditor.findings import FindingKind
 from auditor.pipeline import compare_many
+from auditor.redact import MASK, redact
 from auditor.report import render, write_reports
 from auditor.sources import Collector
 from tests.conftest import FAKE_KEY_ID, FAKE_SECRET, account_iam, live_config_text
@@ -238,6 +241,21 @@ def test_a_secret_quoted_by_an_aws_error_is_masked_in_every_report(config, tmp_p
     paths = write_reports(render(run, FORMATS.split(",")), tmp_path / "out")
     assert paths and all(FAKE_SECRET not in path.read_text() for path in paths)
     assert any("****" in path.read_text() for path in paths)
+
+
+_SECRET = st.text(alphabet="ABCDEFabcdef0123456789/+=", min_size=8, max_size=40)
+
+
+@given(st.lists(_SECRET, min_size=1, max_size=60), st.lists(st.tuples(st.text(max_size=20), st.integers(0, 59))))
+def test_no_piece_of_any_secret_survives_redaction_however_they_touch_or_overlap(secrets, layout):
+    # Secrets written back to back, or overlapping where one ends as another begins, are masked as one stretch.
+    text = "".join(filler + secrets[index % len(secrets)] for filler, index in layout)
+    masked = redact(text, frozenset(secrets))
+    assert not any(secret in masked for secret in secrets)
+
+
+def test_overlapping_secrets_are_masked_together_and_the_text_around_them_kept():
+    assert redact("id: abcdefgh12345678zz!", frozenset({"abcdefgh12", "12345678zz"})) == f"id: {MASK}!"
 
 
 def test_a_web_identity_profile_goes_through_the_guard_and_is_counted(seeded, write_config, tmp_path, monkeypatch):
