@@ -152,6 +152,9 @@ def _compare_all(
         with gc_paused():  # large, acyclic data, and no network: see auditor.gc_pause
             results[account.name] = compare_accounts(base, other, config, now, options.only, waivers, used)
         del other
+        # Cycles left by an earlier comparison may have been frozen along with this target's snapshot: they
+        # go back to the collector with it, not at the end of a run of hundreds of accounts.
+        thaw()
         release_free_memory()
     stale_waivers = stale(waivers, used)
     stats = Stats(api_calls=collector.calls.totals())
