@@ -15,11 +15,12 @@ import os
 import re
 import threading
 
-from ahocorasick_rs import AhoCorasick
+from ahocorasick_rs import BytesAhoCorasick
 
 from auditor.terminal import printable
 
 MASK = "****"
+_MASK_BYTES = MASK.encode("ascii")
 # Each shape with the words one of which any match contains: a report of tens of megabytes is scanned by a
 # pattern only when one of them is in it (`None`: looked for case-blind).
 _PATTERNS: list[tuple[tuple[str, ...] | None, re.Pattern[str], str]] = [
@@ -84,31 +85,36 @@ def _mask(text: str, secrets: frozenset[str]) -> str:
         secrets = frozenset(secret for secret in secrets if secret in text)
     if not secrets or not text:
         return text
+    # Searched as UTF-8 (a match of whole characters there is one in the text): given a str, the automaton
+    # keeps a character index for every byte, about 7 bytes per character of a report of tens of megabytes.
+    data = text.encode("utf-8")
     automaton, prefixes, by_prefix = _matcher(secrets)
     spans = sorted(
         (start, start + len(secret))
-        for index, start, _ in automaton.find_matches_as_indexes(text, overlapping=True)
+        for index, start, _ in automaton.find_matches_as_indexes(data, overlapping=True)
         for secret in by_prefix[prefixes[index]]
-        if text.startswith(secret, start)
+        if data.startswith(secret, start)
     )
-    pieces: list[str] = []
+    if not spans:
+        return text
+    pieces: list[bytes] = []
     kept = 0
     for start, end in spans:
         if start > kept or not pieces:
-            pieces += [text[kept:start], MASK]
+            pieces += [data[kept:start], _MASK_BYTES]
         kept = max(kept, end)
-    return "".join([*pieces, text[kept:]]) if pieces else text
+    return b"".join([*pieces, data[kept:]]).decode("utf-8")
 
 
 @functools.lru_cache(maxsize=2)
-def _matcher(secrets: frozenset[str]) -> tuple[AhoCorasick, list[str], dict[str, list[str]]]:
-    # The automaton looks for each secret's first characters only, and a hit is checked whole: over whole session
+def _matcher(secrets: frozenset[str]) -> tuple[BytesAhoCorasick, list[bytes], dict[bytes, list[bytes]]]:
+    # The automaton looks for each secret's first bytes only, and a hit is checked whole: over whole session
     # tokens (hundreds of characters, three credentials per account) it took 40 MiB for 300 accounts.
-    by_prefix: dict[str, list[str]] = {}
-    for secret in sorted(secrets):
+    by_prefix: dict[bytes, list[bytes]] = {}
+    for secret in sorted(secret.encode("utf-8") for secret in secrets):
         by_prefix.setdefault(secret[:_PREFIX], []).append(secret)
     prefixes = list(by_prefix)
-    return AhoCorasick(prefixes), prefixes, by_prefix
+    return BytesAhoCorasick(prefixes), prefixes, by_prefix
 
 
 def for_terminal(text: str) -> str:

@@ -243,7 +243,7 @@ def test_a_secret_quoted_by_an_aws_error_is_masked_in_every_report(config, tmp_p
     assert any("****" in path.read_text() for path in paths)
 
 
-_SECRET = st.text(alphabet="ABCDEFabcdef0123456789/+=", min_size=8, max_size=40)
+_SECRET = st.text(alphabet="ABCDEFabcdef0123456789/+=é€", min_size=8, max_size=40)
 
 
 @given(st.lists(_SECRET, min_size=1, max_size=60), st.lists(st.tuples(st.text(max_size=20), st.integers(0, 59))))
