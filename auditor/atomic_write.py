@@ -18,12 +18,15 @@ import secrets
 import shutil
 import stat
 import tempfile
+from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import TextIO
 
 MARKER = ".iam-drift-auditor"
 """Put in every folder the tool writes, so it replaces only folders it wrote."""
 _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
+_SLICE = 1 << 20
 
 
 def write_text_atomic(path: Path, text: str) -> None:
@@ -51,8 +54,8 @@ def write_text_atomic(path: Path, text: str) -> None:
         raise
 
 
-def write_folder_atomic(folder: Path, files: dict[str, str]) -> list[Path]:
-    """Replace `folder` with one holding exactly `files` (relative path -> text), all at once.
+def write_folder_atomic(folder: Path, files: Mapping[str, str | Iterable[str]]) -> list[Path]:
+    """Replace `folder` with one holding exactly `files` (relative path -> text, or its pieces in order), all at once.
 
     An existing folder is replaced only if this tool wrote it (its marker file) or it is empty;
     OSError otherwise, and for anything at `folder` that is not a folder.
@@ -70,7 +73,8 @@ def write_folder_atomic(folder: Path, files: dict[str, str]) -> list[Path]:
             target = staging / relative
             target.parent.mkdir(parents=True, exist_ok=True)
             with open(target, "w", encoding="utf-8", newline="\n") as handle:
-                handle.write(text)
+                for piece in [text] if isinstance(text, str) else text:
+                    _write_in_slices(handle, piece)
                 handle.flush()
                 os.fsync(handle.fileno())
         _swap_in(staging, folder)
@@ -78,6 +82,12 @@ def write_folder_atomic(folder: Path, files: dict[str, str]) -> list[Path]:
         shutil.rmtree(staging, ignore_errors=True)  # the new folder if the swap failed, else the old one
     _sync_folder(folder.parent)
     return [folder / relative for relative in files]
+
+
+def _write_in_slices(handle: TextIO, text: str) -> None:
+    # Encoded whole, a report of a hundred megabytes would be held twice at once.
+    for start in range(0, len(text), _SLICE):
+        handle.write(text[start : start + _SLICE])
 
 
 def clean_leftovers(parent: Path, name: str) -> None:

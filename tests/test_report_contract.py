@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from datetime import UTC, datetime
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
@@ -11,8 +12,10 @@ from typing import Any
 import jsonschema
 import pytest
 
+from auditor import load_config
 from auditor.cli import main
-from auditor.report.json import SCHEMA_FILE, report_schema
+from auditor.pipeline import compare_many
+from auditor.report.json import SCHEMA_FILE, json_pieces, render_json, report_schema
 
 COMMITTED = Path(str(files("auditor.report").joinpath(SCHEMA_FILE)))
 
@@ -57,3 +60,10 @@ def test_an_unreadable_account_is_listed_in_the_same_shape(demo: Path, monkeypat
     assert main(["compare", "prod", "dev", "-o", "out", "-f", "json"]) == 3
     report = _validate(demo / "out" / "report.json")
     assert report["comparisons"] == [] and [u["name"] for u in report["unreadable"]] == ["dev"]
+
+
+@pytest.mark.parametrize("targets", [["dev"], ["dev", "prod"], []], ids=["one", "two", "none"])
+def test_report_json_written_in_pieces_is_the_json_of_the_whole_run(demo: Path, targets: list[str]):
+    run = compare_many(load_config("config.yaml"), "prod", ["dev", "prod"], now=datetime(2026, 11, 27, tzinfo=UTC))
+    run = run.model_copy(update={"comparisons": [c for c in run.comparisons if c.target.name in targets]})
+    assert "".join(json_pieces(run)) == render_json(run)

@@ -28,7 +28,7 @@ from auditor.config import load_config
 from auditor.errors import AuditorError, SourceError
 from auditor.findings import Severity
 from auditor.pipeline import RunOptions, compare_many, compare_organization
-from auditor.report import FORMATS, RenderOptions, outgoing, render, write_reports
+from auditor.report import FORMATS, RenderOptions, outgoing, render, render_pieces, write_reports
 from auditor.shards import Shard
 from auditor.sources import access, collect, write_snapshot
 
@@ -130,16 +130,17 @@ def compare_command(
     threshold = Severity(fail_on)
     location, lines = sarif_location(config_path, config, baseline)
     render_options = RenderOptions(config.report.markdown_limit_kb * 1024, threshold, location, lines)
-    with console.status("rendering reports"):
-        rendered = render(run, wanted, render_options)
     if to_stdout:
+        with console.status("rendering reports"):
+            rendered = render(run, wanted, render_options)
         console.state.stdout_taken = True
         click.echo(outgoing(rendered)[next(iter(rendered))], nl=False)
         paths = []
     else:
         names = "-".join(safe_name(target) for target in targets)
         directory = out_dir or Path("reports") / f"{now:%Y-%m-%d}-{safe_name(baseline)}-vs-{names}"
-        paths = write_reports(rendered, directory)
+        with console.status("rendering and writing reports"):
+            paths = write_reports(render_pieces(run, wanted, render_options), directory)
     console.print_summary(run, paths, threshold, see=paths[0].name if paths else "the report")
     if stats:
         console.print_stats(run)

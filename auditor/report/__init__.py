@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -12,7 +12,7 @@ from auditor.errors import ReportError
 from auditor.findings import AuditResult, AuditRun, Severity
 from auditor.redact import known_secrets, redact
 from auditor.report.html import render_html
-from auditor.report.json import render_json
+from auditor.report.json import json_pieces, render_json
 from auditor.report.junit import render_junit
 from auditor.report.markdown import DEFAULT_LIMIT, render_markdown
 from auditor.report.sarif import render_sarif
@@ -58,6 +58,21 @@ def render(
     return rendered
 
 
+def render_pieces(
+    result: AuditResult | AuditRun, formats: Iterable[str], options: RenderOptions | None = None
+) -> dict[str, Iterable[str]]:
+    """Like `render`, for writing: report.json comes in pieces, rendered as it is written, so an organization's
+    report is never whole in memory; the other formats are rendered here, each one piece."""
+    run = as_run(result)
+    wanted = list(formats)
+    pieces: dict[str, Iterable[str]] = {
+        name: [text] for name, text in render(run, [f for f in wanted if f != "json"], options).items()
+    }
+    if "json" in wanted:
+        pieces[RENDERERS["json"][0]] = json_pieces(run)
+    return {RENDERERS[fmt][0]: pieces[RENDERERS[fmt][0]] for fmt in wanted}
+
+
 def as_run(result: AuditResult | AuditRun) -> AuditRun:
     """A single comparison as a run of one."""
     if isinstance(result, AuditRun):
@@ -71,12 +86,12 @@ def as_run(result: AuditResult | AuditRun) -> AuditRun:
     )
 
 
-def write_reports(rendered: dict[str, str], out_dir: str | os.PathLike[str]) -> list[Path]:
-    """Replace `out_dir` with a folder holding exactly these reports, all at once (all rendering is done first)."""
+def write_reports(rendered: Mapping[str, str | Iterable[str]], out_dir: str | os.PathLike[str]) -> list[Path]:
+    """Replace `out_dir` with a folder holding exactly these reports (texts, or pieces), all at once."""
     return write_run(Path(out_dir), rendered)
 
 
-def write_run(folder: Path, files: dict[str, str]) -> list[Path]:
+def write_run(folder: Path, files: Mapping[str, str | Iterable[str]]) -> list[Path]:
     """Write a run's files (path inside `folder` -> text) as one folder swapped in whole, never a mix of two runs.
 
     Credentials are masked and control characters escaped (inside JSON strings the escape is the same
@@ -84,7 +99,8 @@ def write_run(folder: Path, files: dict[str, str]) -> list[Path]:
     """
     secrets = known_secrets()
     try:
-        return write_folder_atomic(folder, {name: _outgoing(text, secrets) for name, text in files.items()})
+        masked = {name: _masked(text, secrets) for name, text in files.items()}
+        return write_folder_atomic(folder, masked)
     except OSError as exc:
         raise ReportError(f"{exc.filename or folder}: cannot write: {exc.strerror or exc}") from None
 
@@ -106,6 +122,13 @@ def write_files(files: dict[Path, str]) -> list[Path]:
     return list(files)
 
 
+def _masked(text: str | Iterable[str], secrets: frozenset[str]) -> str | Iterator[str]:
+    # Pieces are masked one by one: they are cut between JSON values, never inside a string a secret could be in.
+    if isinstance(text, str):
+        return _outgoing(text, secrets)
+    return (_outgoing(piece, secrets) for piece in text)
+
+
 def _outgoing(text: str, secrets: frozenset[str]) -> str:
     return printable_lines(redact(text, secrets))
 
@@ -120,6 +143,7 @@ __all__ = [
     "render_json",
     "render_junit",
     "render_markdown",
+    "render_pieces",
     "render_sarif",
     "write_files",
     "write_reports",
