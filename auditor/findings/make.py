@@ -3,8 +3,10 @@ impact sentence, and its fingerprints (its identity across runs)."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
+import sys
 from collections import Counter
 from collections.abc import Iterable
 from json.encoder import encode_basestring_ascii as quoted
@@ -66,7 +68,9 @@ def _digest(identity: list[Any], length: int) -> str:
 
 
 def _hashed(text: str, length: int) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:length]
+    # Interned: across the accounts of an organization the same role drifts the same way, and a role that grants
+    # thousands of actions carries a fingerprint per action, kept until the run's reports are written.
+    return sys.intern(hashlib.sha256(text.encode("utf-8")).hexdigest()[:length])
 
 
 def unit_texts(head: list[str], actions: Iterable[str]) -> list[str]:
@@ -78,10 +82,16 @@ def unit_texts(head: list[str], actions: Iterable[str]) -> list[str]:
 
 def service_groups(actions: list[str]) -> list[ServiceGroup]:
     """Per service: how many of its actions are concerned, out of how many, by access level."""
+    return list(_service_groups(tuple(actions)))
+
+
+@functools.lru_cache(maxsize=256)
+def _service_groups(actions: tuple[str, ...]) -> tuple[ServiceGroup, ...]:
+    # The same grants recur across an organization's accounts; their (immutable) groups are made once.
     by_service: dict[str, list[str]] = {}
     for action in actions:
         by_service.setdefault(action.partition(":")[0].casefold(), []).append(action)
-    return [
+    return tuple(
         ServiceGroup(
             service=service,
             count=len(items),
@@ -89,7 +99,7 @@ def service_groups(actions: list[str]) -> list[ServiceGroup]:
             access_levels=dict(Counter(primary_access_level(a) or "unknown" for a in items)),
         )
         for service, items in sorted(by_service.items())
-    ]
+    )
 
 
 def policy_ref(policy: NormalizedPolicy) -> PolicyRef:
