@@ -16,7 +16,7 @@ from auditor.cli.options import SEVERITIES, config_option, fail_on_option, forma
 from auditor.config import Config, load_config
 from auditor.findings import Severity
 from auditor.merge import AuditPart, ShardPart, merge_parts, merge_runs, part_name, read_parts, read_run
-from auditor.report import RenderOptions, outgoing, render, write_reports
+from auditor.report import RenderOptions, outgoing, render_pieces, write_reports
 from auditor.shards import Shard
 from auditor.store import HistoryStore, open_store
 from auditor.tickets import load_run
@@ -161,9 +161,9 @@ def merge_command(runs: tuple[Path, ...], config_path: Path, formats: str, out_d
     config = load_config(config_path) if config_path.is_file() else None
     location, lines = sarif_location(config_path, config, merged.baseline.name) if config else ("config.yaml", {})
     limit = config.report.markdown_limit_kb * 1024 if config else RenderOptions().markdown_limit
-    with console.status("rendering reports"):
-        rendered = render(merged, format_list(formats), RenderOptions(limit, threshold, location, lines))
-    paths = write_reports(rendered, out_dir)
+    with console.status("rendering and writing reports"):
+        rendered = render_pieces(merged, format_list(formats), RenderOptions(limit, threshold, location, lines))
+        paths = write_reports(rendered, out_dir)
     console.print_summary(merged, paths, threshold, see=paths[0].name if paths else "the report")
     return exit_code([merged], merged.at_or_above(threshold))
 
