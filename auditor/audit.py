@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from itertools import islice
@@ -14,7 +14,7 @@ from auditor.findings import AuditResult, AuditRun, Severity
 from auditor.history import load_result, mark
 from auditor.names import sanitized
 from auditor.pipeline import RunOptions, compare_many, compare_organization, shard_key
-from auditor.report import RenderOptions, outgoing, render
+from auditor.report import RenderOptions, outgoing, render_deferred
 from auditor.report.run_summary import TrendPoint, render_index, render_summary, render_ticket
 from auditor.shards import Shard
 from auditor.sources.snapshot import RoleLines
@@ -148,43 +148,57 @@ def _previous(history: HistoryStore, earlier: _Earlier, folder: str) -> tuple[Ea
 
 def render_audit(
     outcome: AuditOutcome, config: Config, config_path: Path, formats: Sequence[str], threshold: Severity
-) -> dict[str, str]:
-    """Every file of the run (path inside the run folder -> text), masked and escaped, its record last."""
-    files: dict[str, str] = {}
+) -> dict[str, str | Iterable[str]]:
+    """Every file of the run (path inside the run folder -> text), masked and escaped, its record last. Each
+    comparison's reports are rendered as they are written, so a run of an organization never holds them all."""
+    files: dict[str, str | Iterable[str]] = {}
     for run in outcome.runs:
         location, lines = sarif_location(config_path, config, run.baseline.name)
         options = RenderOptions(config.report.markdown_limit_kb * 1024, threshold, location, lines)
         for result in run.comparisons:
-            for name, text in render(result, formats, options).items():
-                files[f"{comparison_folder(result)}/{name}"] = text
+            for name, report in render_deferred(result, formats, options).items():
+                files[f"{comparison_folder(result)}/{name}"] = report
     written = {path.rsplit("/", 1)[-1] for path in files}
     previous = outcome.previous.started_at if outcome.previous else None
+    small: dict[str, str] = {}
     for run in outcome.runs:
         for result in run.comparisons:
-            files[f"{comparison_folder(result)}/{TICKET}"] = render_ticket(run, result, outcome.started_at, previous)
+            small[f"{comparison_folder(result)}/{TICKET}"] = render_ticket(run, result, outcome.started_at, previous)
     record = _record(outcome, written)
     trend = [_point(run.run_id, run.started_at, run.record) for run in outcome.earlier if run.record]
     trend.append(_point(outcome.run_id, outcome.started_at, record))
-    files |= render_index(outcome.runs, outcome.started_at, comparison_folder, written, trend)
-    files["summary.md"] = render_summary(outcome.runs, outcome.started_at, previous, comparison_folder, written)
-    files[RUN_RECORD] = record.model_dump_json(indent=2) + "\n"
-    return outgoing(files)
+    small |= render_index(outcome.runs, outcome.started_at, comparison_folder, written, trend)
+    small["summary.md"] = render_summary(outcome.runs, outcome.started_at, previous, comparison_folder, written)
+    small[RUN_RECORD] = record.model_dump_json(indent=2) + "\n"
+    return files | outgoing(small)
 
 
 def write_audit(
     outcome: AuditOutcome,
-    files: dict[str, str],
+    files: Mapping[str, str | Iterable[str]],
     reports: Path,
     history: HistoryStore,
 ) -> list[str]:
     """Write the run to `reports/<run id>/` (swapped in whole) and keep it in `history` if that is elsewhere.
 
-    Everything is rendered before anything is written; a run cut short in the history has no record."""
+    A run cut short in the history has no record. The history gets the files as written in `reports`, read
+    back one at a time rather than rendered again."""
     local = LocalStore(reports)
     places = [local.write_run(outcome.run_id, files)]
     if not (isinstance(history, LocalStore) and history.root.resolve() == reports.resolve()):
-        places.append(history.write_run(outcome.run_id, files))
+        folder = reports / outcome.run_id
+        places.append(history.write_run(outcome.run_id, {name: _FileText(folder / name) for name in files}))
     return places
+
+
+class _FileText(Iterable[str]):
+    """A written file's text, read when it is needed."""
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+
+    def __iter__(self) -> Iterator[str]:
+        yield self._path.read_text(encoding="utf-8")
 
 
 def _record(outcome: AuditOutcome, written: set[str]) -> RunRecord:

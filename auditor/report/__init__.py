@@ -51,9 +51,7 @@ def render(
     options = options or RenderOptions()
     rendered = {}
     for fmt in formats:
-        if fmt not in RENDERERS:
-            raise ReportError(f"unknown report format {fmt!r}; choose from {', '.join(FORMATS)}")
-        name, renderer = RENDERERS[fmt]
+        name, renderer = RENDERERS[_known(fmt)]
         rendered[name] = renderer(run, options)
     return rendered
 
@@ -71,6 +69,31 @@ def render_pieces(
     if "json" in wanted:
         pieces[RENDERERS["json"][0]] = json_pieces(run)
     return {RENDERERS[fmt][0]: pieces[RENDERERS[fmt][0]] for fmt in wanted}
+
+
+class Deferred(Iterable[str]):
+    """A report rendered and masked each time it is read, not before: a run of many accounts writes its reports
+    one by one without holding them all."""
+
+    def __init__(self, result: AuditResult | AuditRun, fmt: str, options: RenderOptions) -> None:
+        self._run, self._fmt, self._options = as_run(result), _known(fmt), options
+
+    def __iter__(self) -> Iterator[str]:
+        yield _outgoing(RENDERERS[self._fmt][1](self._run, self._options), known_secrets())
+
+
+def render_deferred(
+    result: AuditResult | AuditRun, formats: Iterable[str], options: RenderOptions | None = None
+) -> dict[str, Deferred]:
+    """File name -> the report, rendered (and masked) only when it is read."""
+    options = options or RenderOptions()
+    return {RENDERERS[_known(fmt)][0]: Deferred(result, fmt, options) for fmt in formats}
+
+
+def _known(fmt: str) -> str:
+    if fmt not in RENDERERS:
+        raise ReportError(f"unknown report format {fmt!r}; choose from {', '.join(FORMATS)}")
+    return fmt
 
 
 def as_run(result: AuditResult | AuditRun) -> AuditRun:
@@ -136,9 +159,11 @@ def _outgoing(text: str, secrets: frozenset[str]) -> str:
 __all__ = [
     "DEFAULT_FORMATS",
     "FORMATS",
+    "Deferred",
     "RenderOptions",
     "outgoing",
     "render",
+    "render_deferred",
     "render_html",
     "render_json",
     "render_junit",

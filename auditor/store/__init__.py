@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Protocol
 
@@ -42,8 +43,10 @@ class HistoryStore(Protocol):
         """The id of the latest run written, if any."""
         ...
 
-    def write_run(self, run_id: str, files: dict[str, str]) -> str:
-        """Keep a run's files (run.json last, so that a run cut short has none) and return where they went."""
+    def write_run(self, run_id: str, files: Mapping[str, str | Iterable[str]]) -> str:
+        """Keep a run's files (run.json last, so that a run cut short has none) and return where they went.
+
+        A file may come as the pieces of its text, rendered as they are read: a run never holds them all."""
         ...
 
     def get(self, name: str) -> str | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from auditor.atomic_write import write_folder_atomic, write_text_atomic
@@ -56,7 +57,7 @@ class LocalStore:
             raise HistoryError(f"{path}: cannot write: {exc.strerror or exc}") from None
         return str(path)
 
-    def write_run(self, run_id: str, files: dict[str, str]) -> str:
+    def write_run(self, run_id: str, files: Mapping[str, str | Iterable[str]]) -> str:
         """Write the run as one folder swapped in at once, then point `latest` at it."""
         folder = self.root / run_id
         try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import boto3
@@ -77,12 +78,12 @@ class S3Store:
         except (botocore.exceptions.BotoCoreError, UnicodeDecodeError) as exc:
             raise HistoryError(f"s3://{self.bucket}/{key}: cannot read: {_reason(exc)}") from None
 
-    def write_run(self, run_id: str, files: dict[str, str]) -> str:
+    def write_run(self, run_id: str, files: Mapping[str, str | Iterable[str]]) -> str:
         """Put every file, the run record last, then `latest`: a run cut short has no record and is ignored."""
-        order = sorted(files, key=lambda name: (name == RUN_RECORD, name))
-        puts = [(f"{self.prefix}{run_id}/{name}", files[name]) for name in order]
-        for key, text in [*puts, (f"{self.prefix}{LATEST}", run_id + "\n")]:
-            self._put(key, text)
+        for name in sorted(files, key=lambda name: (name == RUN_RECORD, name)):
+            text = files[name]
+            self._put(f"{self.prefix}{run_id}/{name}", text if isinstance(text, str) else "".join(text))
+        self._put(f"{self.prefix}{LATEST}", run_id + "\n")
         return f"{self.location}/{run_id}"
 
     def _put(self, key: str, text: str) -> None:
