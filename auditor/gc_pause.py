@@ -7,7 +7,8 @@ reference counting frees it all the same; the collector runs as usual once the b
 Data the run keeps (a snapshot read from a file) can be frozen as the block ends: otherwise the first
 collection after it walks every object the block built (0.2 s per 10,000-role file), and each older
 generation walks them again later. Frozen objects are still freed by reference counting; `thaw` hands
-them back to the collector when the run ends, so no cycle frozen along with them outlives the run.
+them back to the collector as each target is done and when the run ends, so a cycle frozen along with them
+(another thread's garbage) does not outlive its account.
 """
 
 from __future__ import annotations
@@ -34,5 +35,5 @@ def gc_paused(freeze: bool = False) -> Iterator[None]:
 
 
 def thaw() -> None:
-    """Give frozen objects back to the collector (the oldest generation): call once a run is over."""
+    """Give frozen objects back to the collector (the oldest generation): once a target is done, and at the end."""
     gc.unfreeze()
