@@ -143,6 +143,22 @@ def test_a_run_cut_short_in_s3_has_no_record_and_is_not_the_previous_run(demo: P
     assert record["previous_run_id"] == "2026-11-20T060000Z"
 
 
+def test_an_audit_kept_in_s3_holds_every_file_of_the_local_run_as_written(demo: Path, bucket: str):
+    # The history gets the files read back from the reports folder, not rendered a second time.
+    assert main(["audit", "--history", f"s3://{bucket}/iam", "--now", "2026-11-20T06:00:00"]) == 1
+    run = demo / "reports" / "2026-11-20T060000Z"
+    local = {p.relative_to(run).as_posix(): p.read_bytes() for p in run.rglob("*") if p.is_file()}
+    local.pop(".iam-drift-auditor")
+    s3 = boto3.client("s3")
+    prefix = "iam/2026-11-20T060000Z/"
+    kept = {
+        key[len(prefix) :]: s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+        for key in _keys(bucket)
+        if key.startswith(prefix)
+    }
+    assert "prod-vs-dev/report.html" in local and kept == local
+
+
 def test_an_unreadable_history_is_a_history_error_not_a_traceback(tmp_path: Path):
     (tmp_path / "2026-11-30T060005Z").mkdir()
     (tmp_path / "2026-11-30T060005Z" / RUN_RECORD).write_bytes(b"\xff\xfe")
