@@ -8,14 +8,23 @@ Data the run keeps (a snapshot read from a file) can be frozen as the block ends
 collection after it walks every object the block built (0.2 s per 10,000-role file), and each older
 generation walks them again later. Frozen objects are still freed by reference counting; `thaw` hands
 them back to the collector as each target is done and when the run ends, so a cycle frozen along with them
-(another thread's garbage) does not outlive its account.
+(another thread's garbage) does not outlive its account. A process that froze objects of its own before
+(a server forked from a frozen parent) is left as it is: nothing is frozen, and nothing of its thawed.
 """
 
 from __future__ import annotations
 
 import gc
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+
+
+class _Frozen:
+    """Whether what the collector holds frozen was frozen here, and may be thawed here."""
+
+    lock = threading.Lock()
+    here = False
 
 
 @contextmanager
@@ -29,11 +38,22 @@ def gc_paused(freeze: bool = False) -> Iterator[None]:
         yield
     finally:
         if freeze:
-            gc.freeze()
+            _freeze()
         if was_enabled:
             gc.enable()
 
 
+def _freeze() -> None:
+    with _Frozen.lock:
+        if _Frozen.here or gc.get_freeze_count() == 0:
+            gc.freeze()
+            _Frozen.here = True
+
+
 def thaw() -> None:
-    """Give frozen objects back to the collector (the oldest generation): once a target is done, and at the end."""
-    gc.unfreeze()
+    """Give what was frozen here back to the collector (the oldest generation): once a target is done, and at
+    the end of a run."""
+    with _Frozen.lock:
+        if _Frozen.here:
+            gc.unfreeze()
+            _Frozen.here = False

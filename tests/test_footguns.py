@@ -70,6 +70,18 @@ def test_a_run_leaves_no_object_frozen_away_from_the_collector(demo: Path):
     assert gc.get_freeze_count() == 0
 
 
+def test_a_run_leaves_what_its_caller_froze_frozen_and_freezes_nothing_more(demo: Path):
+    # A server forked from a frozen parent keeps its pages shared; an audit run must not thaw them.
+    gc.unfreeze()
+    gc.freeze()
+    before = gc.get_freeze_count()
+    try:
+        compare(load_config(demo / "config.yaml"), "prod", "dev", now=NOW)
+        assert 0 < gc.get_freeze_count() <= before  # none thawed, none added (some may have been freed)
+    finally:
+        gc.unfreeze()
+
+
 def test_reading_a_snapshot_freezes_what_it_built(demo: Path):
     gc.unfreeze()
     read_snapshot("baselines/demo/prod.json")
