@@ -15,6 +15,7 @@ import pytest
 from auditor import load_config
 from auditor.cli import main
 from auditor.pipeline import compare_many
+from auditor.report import html
 from auditor.report.json import SCHEMA_FILE, json_pieces, render_json, report_schema
 
 COMMITTED = Path(str(files("auditor.report").joinpath(SCHEMA_FILE)))
@@ -67,3 +68,14 @@ def test_report_json_written_in_pieces_is_the_json_of_the_whole_run(demo: Path, 
     run = compare_many(load_config("config.yaml"), "prod", ["dev", "prod"], now=datetime(2026, 11, 27, tzinfo=UTC))
     run = run.model_copy(update={"comparisons": [c for c in run.comparisons if c.target.name in targets]})
     assert "".join(json_pieces(run)) == render_json(run)
+
+
+@pytest.mark.parametrize("piece", [1, 1 << 20], ids=["a-piece-a-line", "one-piece"])
+def test_report_html_written_in_pieces_is_the_whole_page_and_each_piece_ends_a_line(
+    demo: Path, monkeypatch: pytest.MonkeyPatch, piece: int
+):
+    monkeypatch.setattr(html, "_PIECE", piece)
+    run = compare_many(load_config("config.yaml"), "prod", ["dev", "prod"], now=datetime(2026, 11, 27, tzinfo=UTC))
+    pieces = list(html.html_pieces(run))
+    assert "".join(pieces) == html.render_html(run)
+    assert all(p.endswith("\n") for p in pieces[:-1]) and (len(pieces) > 1) == (piece == 1)

@@ -11,7 +11,7 @@ from auditor.atomic_write import write_folder_atomic, write_text_atomic
 from auditor.errors import ReportError
 from auditor.findings import AuditResult, AuditRun, Severity
 from auditor.redact import known_secrets, redact
-from auditor.report.html import render_html
+from auditor.report.html import html_pieces, render_html
 from auditor.report.json import json_pieces, render_json
 from auditor.report.junit import render_junit
 from auditor.report.markdown import DEFAULT_LIMIT, render_markdown
@@ -56,18 +56,23 @@ def render(
     return rendered
 
 
+_IN_PIECES = frozenset({"json", "html"})
+
+
 def render_pieces(
     result: AuditResult | AuditRun, formats: Iterable[str], options: RenderOptions | None = None
 ) -> dict[str, Iterable[str]]:
-    """Like `render`, for writing: report.json comes in pieces, rendered as it is written, so an organization's
-    report is never whole in memory; the other formats are rendered here, each one piece."""
+    """Like `render`, for writing: report.json and report.html come in pieces, rendered as they are written, so
+    an organization's report is never whole in memory; the other formats are rendered here, each one piece."""
     run = as_run(result)
     wanted = list(formats)
     pieces: dict[str, Iterable[str]] = {
-        name: [text] for name, text in render(run, [f for f in wanted if f != "json"], options).items()
+        name: [text] for name, text in render(run, [f for f in wanted if f not in _IN_PIECES], options).items()
     }
     if "json" in wanted:
         pieces[RENDERERS["json"][0]] = json_pieces(run)
+    if "html" in wanted:
+        pieces[RENDERERS["html"][0]] = html_pieces(run)
     return {RENDERERS[fmt][0]: pieces[RENDERERS[fmt][0]] for fmt in wanted}
 
 
@@ -146,7 +151,8 @@ def write_files(files: dict[Path, str]) -> list[Path]:
 
 
 def _masked(text: str | Iterable[str], secrets: frozenset[str]) -> str | Iterator[str]:
-    # Pieces are masked one by one: they are cut between JSON values, never inside a string a secret could be in.
+    # Pieces are masked one by one: they are cut between JSON values or at line ends, and no credential holds
+    # either.
     if isinstance(text, str):
         return _outgoing(text, secrets)
     return (_outgoing(piece, secrets) for piece in text)

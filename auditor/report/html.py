@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from collections.abc import Iterator
 
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, PackageLoader, StrictUndefined, Template, select_autoescape
 from markupsafe import Markup
 
 from auditor.findings import AuditRun
+from auditor.report.pieces import batches
 from auditor.report.view import build_run_view
 from auditor.terminal import printable_lines
 
@@ -44,9 +46,35 @@ SCRIPT = "report.js"
 
 def render_html(run: AuditRun) -> str:
     """The HTML report: one comparison, or a section per target; readable with scripts off."""
+    template, context = _page(run)
+    return template.render(**context)
+
+
+_PIECE = 1 << 20
+
+
+def html_pieces(run: AuditRun) -> Iterator[str]:
+    """`render_html(run)` in pieces of about 1 MiB, each ending a line, rendered as they are taken: a report of
+    hundreds of targets holds one piece and one target's view at a time. (Credentials hold no line break, so a
+    piece never ends inside one, and each piece can be masked by itself.)"""
+    template, context = _page(run)
+    held: list[str] = []
+    size = 0
+    for text in batches(template.generate(**context)):
+        held.append(text)
+        size += len(text)
+        cut = text.rfind("\n") + 1 if size >= _PIECE else 0
+        if cut:
+            held[-1] = text[:cut]
+            yield "".join(held)
+            held, size = [text[cut:]], len(text) - cut
+    yield "".join(held)
+
+
+def _page(run: AuditRun) -> tuple[Template, dict[str, object]]:
     env = html_environment()
     script = env.loader.get_source(env, SCRIPT)[0]  # type: ignore[union-attr]
     # The page allows exactly this script (CSP hash), nothing else: no data ever goes into it.
     digest = base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode("ascii")
-    view = build_run_view(run)
-    return env.get_template("report.html.j2").render(run=view, script=Markup(script), script_hash=digest)
+    context = {"run": build_run_view(run), "script": Markup(script), "script_hash": digest}
+    return env.get_template("report.html.j2"), context

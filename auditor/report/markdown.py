@@ -8,6 +8,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
 from auditor.findings import AuditRun
+from auditor.report.pieces import batches
 from auditor.report.view import build_run_view, slug
 from auditor.terminal import printable, printable_lines
 
@@ -89,8 +90,16 @@ def render_markdown(run: AuditRun, limit: int = DEFAULT_LIMIT) -> str:
     """The Markdown report: one comparison, or a section per target; compact above `limit` bytes."""
     template = markdown_environment().get_template("report.md.j2")
     view = build_run_view(run)
-    full = template.render(run=view, compact=False, full_size=0, limit=limit)
-    size = len(full.encode("utf-8"))
-    if size <= limit:
-        return full
+    # The full text is kept only while it fits: past the limit it is only measured, for the compact report's
+    # note, so a run of hundreds of targets never holds it whole.
+    kept: list[str] | None = []
+    size = 0
+    for text in batches(template.generate(run=view, compact=False, full_size=0, limit=limit)):
+        size += len(text) if text.isascii() else len(text.encode("utf-8"))
+        if kept is not None and size <= limit:
+            kept.append(text)
+        else:
+            kept = None
+    if kept is not None:
+        return "".join(kept)
     return template.render(run=view, compact=True, full_size=size, limit=limit)

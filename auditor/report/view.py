@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import overload
 
 from auditor.findings import AuditResult, AuditRun, Finding, RolePairing, Severity
 from auditor.findings.model import KIND_PRIORITY, FindingKind, GrantGroup, ServiceGroup
@@ -127,39 +129,85 @@ class ReportView:
 
 
 @dataclass(frozen=True)
+class SummaryRow:
+    """One comparison's line in a run's summary table: its result and its counts, without its view."""
+
+    result: AuditResult
+    counts: list[tuple[Severity, str, int]]
+
+
+class Views(Sequence[ReportView]):
+    """Each comparison's view, built when a template reaches it and not kept: a report of hundreds of targets
+    holds one comparison's view at a time."""
+
+    def __init__(self, run: AuditRun) -> None:
+        self._results = run.comparisons
+        self._several = len(run.comparisons) > 1
+
+    def __len__(self) -> int:
+        return len(self._results)
+
+    @overload
+    def __getitem__(self, index: int) -> ReportView: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[ReportView]: ...
+
+    def __getitem__(self, index: int | slice) -> ReportView | list[ReportView]:
+        if isinstance(index, slice):
+            return [self._view(result) for result in self._results[index]]
+        return self._view(self._results[index])
+
+    def __iter__(self) -> Iterator[ReportView]:
+        return (self._view(result) for result in self._results)
+
+    def _view(self, result: AuditResult) -> ReportView:
+        return build_view(result, f"{result.target.name}-" if self._several else "")
+
+
+@dataclass(frozen=True)
 class RunView:
-    """One or more comparisons with the same baseline, each a ReportView."""
+    """One or more comparisons with the same baseline, each a ReportView (built as it is reached)."""
 
     run: AuditRun
-    views: list[ReportView]
+    views: Sequence[ReportView]
 
     @property
     def single(self) -> bool:
         """True when the run compares one target: the report is that comparison alone."""
-        return len(self.views) == 1 and not self.run.unreadable
+        return len(self.run.comparisons) == 1 and not self.run.unreadable
 
     @property
     def targets(self) -> list[str]:
         """Every target of the run, compared or not."""
-        return [view.result.target.name for view in self.views] + [u.name for u in self.run.unreadable]
+        return [result.target.name for result in self.run.comparisons] + [u.name for u in self.run.unreadable]
+
+    @property
+    def rows(self) -> list[SummaryRow]:
+        """The summary table: a row per comparison."""
+        return [SummaryRow(result, counts(result)) for result in self.run.comparisons]
 
     @property
     def severities(self) -> list[Severity]:
         """Severities present in the run, worst first (the filter's choices)."""
-        present = {item.finding.severity for view in self.views for item in view.items}
+        present = {finding.severity for result in self.run.comparisons for finding in result.findings}
         return [severity for severity in Severity if severity in present]
 
     @property
     def kinds(self) -> list[FindingKind]:
         """Finding kinds present in the run, most urgent first (the filter's choices)."""
-        present = {item.finding.kind for view in self.views for item in view.items}
+        present = {finding.kind for result in self.run.comparisons for finding in result.findings}
         return [kind for kind in KIND_PRIORITY if kind in present]
 
 
 def build_run_view(run: AuditRun) -> RunView:
     """Arrange a run for the templates; anchors carry the target's name when there are several targets."""
-    several = len(run.comparisons) > 1
-    return RunView(run=run, views=[build_view(r, f"{r.target.name}-" if several else "") for r in run.comparisons])
+    return RunView(run=run, views=Views(run))
+
+
+def counts(result: AuditResult) -> list[tuple[Severity, str, int]]:
+    """Findings per severity, with the severity's icon, worst first."""
+    return [(severity, ICONS[severity], result.summary.count(severity)) for severity in Severity]
 
 
 PAIRS_SHOWN = 50
@@ -182,12 +230,11 @@ def build_view(result: AuditResult, anchor_prefix: str = "") -> ReportView:
         SeverityGroup(severity, ICONS[severity], [item for item in items if item.finding.severity == severity], prefix)
         for severity in Severity
     ]
-    counts = [(severity, ICONS[severity], result.summary.count(severity)) for severity in Severity]
     return ReportView(
         result=result,
         groups=[group for group in groups if group.items],
         items=items,
-        counts=counts,
+        counts=counts(result),
         headline=next((item for item in items if not item.finding.waived), None),
         waived=[item for item in items if item.finding.waived],
         prefix=prefix,
