@@ -17,6 +17,7 @@ from auditor.cli import main
 from auditor.pipeline import compare_many
 from auditor.report import html
 from auditor.report.json import SCHEMA_FILE, json_pieces, render_json, report_schema
+from auditor.report.view import build_run_view
 
 COMMITTED = Path(str(files("auditor.report").joinpath(SCHEMA_FILE)))
 
@@ -79,3 +80,11 @@ def test_report_html_written_in_pieces_is_the_whole_page_and_each_piece_ends_a_l
     pieces = list(html.html_pieces(run))
     assert "".join(pieces) == html.render_html(run)
     assert all(p.endswith("\n") for p in pieces[:-1]) and (len(pieces) > 1) == (piece == 1)
+
+
+def test_a_run_view_builds_each_targets_view_when_reached_and_keeps_only_the_last(demo: Path):
+    run = compare_many(load_config("config.yaml"), "prod", ["dev", "prod"], now=datetime(2026, 11, 27, tzinfo=UTC))
+    views = build_run_view(run).views
+    first = views[0]
+    assert views[0] is first and views[-1].result.target.name == "prod" and views[0] is not first
+    assert [v.result.target.name for v in views] == ["dev", "prod"]

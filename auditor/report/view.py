@@ -137,12 +137,13 @@ class SummaryRow:
 
 
 class Views(Sequence[ReportView]):
-    """Each comparison's view, built when a template reaches it and not kept: a report of hundreds of targets
-    holds one comparison's view at a time."""
+    """Each comparison's view, built when a template reaches it: a report of hundreds of targets holds one
+    comparison's view at a time (the last one, which a single comparison's compact Markdown reuses)."""
 
     def __init__(self, run: AuditRun) -> None:
         self._results = run.comparisons
         self._several = len(run.comparisons) > 1
+        self._last: tuple[int, ReportView] | None = None
 
     def __len__(self) -> int:
         return len(self._results)
@@ -155,14 +156,17 @@ class Views(Sequence[ReportView]):
 
     def __getitem__(self, index: int | slice) -> ReportView | list[ReportView]:
         if isinstance(index, slice):
-            return [self._view(result) for result in self._results[index]]
-        return self._view(self._results[index])
+            return [self._view(at) for at in range(len(self._results))[index]]
+        return self._view(range(len(self._results))[index])  # a negative index counts from the end
 
     def __iter__(self) -> Iterator[ReportView]:
-        return (self._view(result) for result in self._results)
+        return (self._view(at) for at in range(len(self._results)))
 
-    def _view(self, result: AuditResult) -> ReportView:
-        return build_view(result, f"{result.target.name}-" if self._several else "")
+    def _view(self, at: int) -> ReportView:
+        if self._last is None or self._last[0] != at:
+            result = self._results[at]
+            self._last = (at, build_view(result, f"{result.target.name}-" if self._several else ""))
+        return self._last[1]
 
 
 @dataclass(frozen=True)
