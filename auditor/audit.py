@@ -5,16 +5,17 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from itertools import islice
 from pathlib import Path
 
 from auditor.config import Config
-from auditor.errors import UsageError
+from auditor.errors import HistoryError, UsageError
 from auditor.findings import AuditResult, AuditRun, Severity
 from auditor.history import load_result, mark
 from auditor.names import sanitized
 from auditor.pipeline import RunOptions, compare_many, compare_organization, shard_key
-from auditor.report import RenderOptions, outgoing, render_deferred
+from auditor.report import Deferred, RenderOptions, masked, render_pieces
 from auditor.report.run_summary import TrendPoint, render_index, render_summary, render_ticket
 from auditor.shards import Shard
 from auditor.sources.snapshot import RoleLines
@@ -156,21 +157,20 @@ def render_audit(
         location, lines = sarif_location(config_path, config, run.baseline.name)
         options = RenderOptions(config.report.markdown_limit_kb * 1024, threshold, location, lines)
         for result in run.comparisons:
-            for name, report in render_deferred(result, formats, options).items():
+            for name, report in render_pieces(result, formats, options).items():
                 files[f"{comparison_folder(result)}/{name}"] = report
     written = {path.rsplit("/", 1)[-1] for path in files}
     previous = outcome.previous.started_at if outcome.previous else None
-    small: dict[str, str] = {}
     for run in outcome.runs:
         for result in run.comparisons:
-            small[f"{comparison_folder(result)}/{TICKET}"] = render_ticket(run, result, outcome.started_at, previous)
+            files[f"{comparison_folder(result)}/{TICKET}"] = render_ticket(run, result, outcome.started_at, previous)
     record = _record(outcome, written)
     trend = [_point(run.run_id, run.started_at, run.record) for run in outcome.earlier if run.record]
     trend.append(_point(outcome.run_id, outcome.started_at, record))
-    small |= render_index(outcome.runs, outcome.started_at, comparison_folder, written, trend)
-    small["summary.md"] = render_summary(outcome.runs, outcome.started_at, previous, comparison_folder, written)
-    small[RUN_RECORD] = record.model_dump_json(indent=2) + "\n"
-    return files | outgoing(small)
+    files |= render_index(outcome.runs, outcome.started_at, comparison_folder, written, trend)
+    files["summary.md"] = render_summary(outcome.runs, outcome.started_at, previous, comparison_folder, written)
+    files[RUN_RECORD] = record.model_dump_json(indent=2) + "\n"
+    return masked(files)
 
 
 def write_audit(
@@ -186,19 +186,16 @@ def write_audit(
     local = LocalStore(reports)
     places = [local.write_run(outcome.run_id, files)]
     if not (isinstance(history, LocalStore) and history.root.resolve() == reports.resolve()):
-        folder = reports / outcome.run_id
-        places.append(history.write_run(outcome.run_id, {name: _FileText(folder / name) for name in files}))
+        written = {name: Deferred(partial(_written, local, outcome.run_id, name)) for name in files}
+        places.append(history.write_run(outcome.run_id, written))
     return places
 
 
-class _FileText(Iterable[str]):
-    """A written file's text, read when it is needed."""
-
-    def __init__(self, path: Path) -> None:
-        self._path = path
-
-    def __iter__(self) -> Iterator[str]:
-        yield self._path.read_text(encoding="utf-8")
+def _written(local: LocalStore, run_id: str, name: str) -> str:
+    text = local.read(run_id, name)
+    if text is None:  # written a moment ago: gone only if something else removed it
+        raise HistoryError(f"{local.location}/{run_id}/{name}: gone before it could be kept in the history")
+    return text
 
 
 def _record(outcome: AuditOutcome, written: set[str]) -> RunRecord:

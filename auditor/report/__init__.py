@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from auditor.atomic_write import write_folder_atomic, write_text_atomic
@@ -56,43 +57,33 @@ def render(
     return rendered
 
 
-_IN_PIECES = frozenset({"json", "html"})
-
-
 def render_pieces(
     result: AuditResult | AuditRun, formats: Iterable[str], options: RenderOptions | None = None
 ) -> dict[str, Iterable[str]]:
-    """Like `render`, for writing: report.json and report.html come in pieces, rendered as they are written, so
-    an organization's report is never whole in memory; the other formats are rendered here, each one piece."""
+    """Like `render`, for writing: each report is rendered only as it is written, report.json and report.html in
+    pieces, so a run of many accounts never holds its reports whole, nor all of them at once."""
     run = as_run(result)
-    wanted = list(formats)
-    pieces: dict[str, Iterable[str]] = {
-        name: [text] for name, text in render(run, [f for f in wanted if f not in _IN_PIECES], options).items()
-    }
-    if "json" in wanted:
-        pieces[RENDERERS["json"][0]] = json_pieces(run)
-    if "html" in wanted:
-        pieces[RENDERERS["html"][0]] = html_pieces(run)
-    return {RENDERERS[fmt][0]: pieces[RENDERERS[fmt][0]] for fmt in wanted}
+    options = options or RenderOptions()
+    pieces: dict[str, Iterable[str]] = {}
+    for fmt in formats:
+        name, renderer = RENDERERS[_known(fmt)]
+        if fmt == "json":
+            pieces[name] = json_pieces(run)
+        elif fmt == "html":
+            pieces[name] = html_pieces(run)
+        else:
+            pieces[name] = Deferred(partial(renderer, run, options))
+    return pieces
 
 
 class Deferred(Iterable[str]):
-    """A report rendered and masked each time it is read, not before: a run of many accounts writes its reports
-    one by one without holding them all."""
+    """A text made only when it is read: a report rendered as it is written, or a written file read back."""
 
-    def __init__(self, result: AuditResult | AuditRun, fmt: str, options: RenderOptions) -> None:
-        self._run, self._fmt, self._options = as_run(result), _known(fmt), options
+    def __init__(self, make: Callable[[], str]) -> None:
+        self._make = make
 
     def __iter__(self) -> Iterator[str]:
-        yield _outgoing(RENDERERS[self._fmt][1](self._run, self._options), known_secrets())
-
-
-def render_deferred(
-    result: AuditResult | AuditRun, formats: Iterable[str], options: RenderOptions | None = None
-) -> dict[str, Deferred]:
-    """File name -> the report, rendered (and masked) only when it is read."""
-    options = options or RenderOptions()
-    return {RENDERERS[_known(fmt)][0]: Deferred(result, fmt, options) for fmt in formats}
+        yield self._make()
 
 
 def _known(fmt: str) -> str:
@@ -127,8 +118,7 @@ def write_run(folder: Path, files: Mapping[str, str | Iterable[str]]) -> list[Pa
     """
     secrets = known_secrets()
     try:
-        masked = {name: _masked(text, secrets) for name, text in files.items()}
-        return write_folder_atomic(folder, masked)
+        return write_folder_atomic(folder, masked(files, secrets))
     except OSError as exc:
         raise ReportError(f"{exc.filename or folder}: cannot write: {exc.strerror or exc}") from None
 
@@ -150,12 +140,16 @@ def write_files(files: dict[Path, str]) -> list[Path]:
     return list(files)
 
 
-def _masked(text: str | Iterable[str], secrets: frozenset[str]) -> str | Iterator[str]:
-    # Pieces are masked one by one: they are cut between JSON values or at line ends, and no credential holds
-    # either.
-    if isinstance(text, str):
-        return _outgoing(text, secrets)
-    return (_outgoing(piece, secrets) for piece in text)
+def masked(
+    files: Mapping[str, str | Iterable[str]], secrets: frozenset[str] | None = None
+) -> dict[str, str | Iterable[str]]:
+    """The files as `outgoing` makes them, pieces masked one by one as they are read (they are cut between JSON
+    values or at line ends, and no credential holds either)."""
+    secrets = known_secrets() if secrets is None else secrets
+    return {
+        name: _outgoing(text, secrets) if isinstance(text, str) else (_outgoing(piece, secrets) for piece in text)
+        for name, text in files.items()
+    }
 
 
 def _outgoing(text: str, secrets: frozenset[str]) -> str:
@@ -167,9 +161,9 @@ __all__ = [
     "FORMATS",
     "Deferred",
     "RenderOptions",
+    "masked",
     "outgoing",
     "render",
-    "render_deferred",
     "render_html",
     "render_json",
     "render_junit",
