@@ -163,6 +163,10 @@ SNAPSHOTS: dict[str, str] = {
     "json: policy nested 1,000 levels": _snap(
         lambda d: _role(d)["inline_policies"]["DataAccess"]["Statement"][0].update(Condition="NEST")
     ).replace('"NEST"', '{"a": ' * 1000 + "1" + "}" * 1000),
+    # Just past the limit: the file is too deep for the quick check on its bytes, so each document is walked.
+    "json: policy nested 66 levels": _snap(
+        lambda d: _role(d)["inline_policies"]["DataAccess"]["Statement"][0].update(Condition="NEST")
+    ).replace('"NEST"', '{"a": ' * 63 + "1" + "}" * 63),
     "role: name not ASCII": _snap(lambda d: _role(d).update(name="deep-insight-t\u00e4sk-role-dev")),
     "inline policy name: not ASCII": _snap(lambda d: _role(d)["inline_policies"].update({"Daten\u00fcbersicht": {}})),
 }
@@ -241,6 +245,12 @@ GAADS: dict[str, str] = {
     "gaad: inline document with bad Effect": _gaad(
         lambda d: d["RoleDetailList"][0].update(
             RolePolicyList=[{"PolicyName": "p", "PolicyDocument": {"Statement": [GOOD_STATEMENT | {"Effect": "No"}]}}]
+        )
+    ),
+    # JSON text inside a string: the file is shallow, the document it holds is not.
+    "gaad: inline document text nested 100 levels": _gaad(
+        lambda d: d["RoleDetailList"][0].update(
+            RolePolicyList=[{"PolicyName": "p", "PolicyDocument": '{"a": ' * 100 + "1" + "}" * 100}]
         )
     ),
     "gaad: attached policy without arn": _gaad(

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 from urllib.parse import unquote
 
@@ -58,17 +62,68 @@ def within_depth(document: Any) -> Any:
     raise ValueError(f"document is nested more than {MAX_DEPTH} levels deep")
 
 
+# Every byte but the quotes and brackets, which are all that decide how deep JSON nests.
+_NOT_STRUCTURE = bytes(byte for byte in range(256) if byte not in b'"{}[]')
+_QUOTED = re.compile(rb'"[^"]*"')
+_EMPTY = re.compile(rb"\{\}|\[\]")
+
+
+def nests_within(text: bytes, levels: int) -> bool:
+    """True if no object or array of valid UTF-8 JSON `text` nests more than `levels` deep, judged on the bytes
+    without a walk of the parsed data. False means it may: `within_depth` on each document then decides."""
+    if b"\x00" in text[:4]:
+        return False  # UTF-16 or UTF-32 (which json.loads reads): a quote or bracket byte may be half a character
+    if b"\\" in text:
+        # Escaped backslashes, then escaped quotes: the quotes left are exactly where strings start and end.
+        text = text.replace(b"\\\\", b"").replace(b'\\"', b"")
+    # Adjacent quotes go in pairs: two strings merged, or one emptied, are still only strings.
+    text = text.translate(None, _NOT_STRUCTURE).replace(b'""', b"")
+    if b'"' in text:
+        text = _QUOTED.sub(b"", text)  # strings holding brackets, such as ${aws:username}
+    # Each pass removes the containers that hold no container: one level of every branch.
+    for _ in range(levels):
+        if not text:
+            return True
+        text = _EMPTY.sub(b"", text)
+    return not text
+
+
+_BOUNDED: ContextVar[bool] = ContextVar("documents_bounded", default=False)
+
+
+@contextmanager
+def depth_bounded() -> Iterator[None]:
+    """Documents validated within are known to nest at most MAX_DEPTH levels (a whole file was measured)."""
+    token = _BOUNDED.set(True)
+    try:
+        yield
+    finally:
+        _BOUNDED.reset(token)
+
+
+def checked_depth(document: Any) -> Any:
+    """`within_depth(document)`, unless the file it came from was measured whole (see `depth_bounded`)."""
+    return document if _BOUNDED.get() else within_depth(document)
+
+
 def decode_document(document: Any) -> Any:
     """Accept a document as decoded JSON, a JSON string, or URL-encoded JSON; anything else as it is."""
     if not isinstance(document, str):
         return document
     text = unquote(document) if document.lstrip()[:3].upper() == "%7B" else document
     try:
-        return loads_strict(text)
+        decoded = loads_strict(text)
     except json.JSONDecodeError as exc:
         raise PolicyFormatError(f"document is not valid JSON ({exc.msg} at position {exc.pos})") from None
     except ValueError as exc:
         raise PolicyFormatError(f"document is not valid JSON ({exc})") from None
+    if not isinstance(decoded, dict | list):
+        return decoded
+    try:
+        # Checked here, not only where a model holds it: a file measured whole says nothing of JSON in its strings.
+        return within_depth(decoded)
+    except ValueError as exc:
+        raise PolicyFormatError(str(exc)) from None
 
 
 def action_count(document: dict[str, Any]) -> int | None:

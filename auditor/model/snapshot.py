@@ -13,11 +13,11 @@ from pydantic import AfterValidator, Field, field_validator
 
 from auditor.model.arns import IAM_NAME, IAM_PATH, POLICY_ARN, ROLE_ARN
 from auditor.model.base import Frozen
-from auditor.model.documents import within_depth
+from auditor.model.documents import checked_depth
 
 SNAPSHOT_SCHEMA_VERSION: Literal[1] = 1
 
-JsonObject = Annotated[dict[str, Any], AfterValidator(within_depth)]
+JsonObject = Annotated[dict[str, Any], AfterValidator(checked_depth)]
 """A policy document exactly as AWS returned it (decoded JSON), no deeper than any valid policy can be."""
 
 

@@ -51,6 +51,7 @@ class _AccountNormalizer:
         self._context = context
         self._origin = origin
         self._managed: dict[tuple[str, str], tuple[Any, NormalizedPolicy]] = {}
+        self._rewritten: dict[str, tuple[Any, Any]] = {}
 
     def role(self, role: RoleRecord) -> NormalizedRole:
         """The role with its signature; its canonical policies are built on first use."""
@@ -69,7 +70,7 @@ class _AccountNormalizer:
 
         def managed(record: ManagedPolicyRecord) -> list[Any]:
             # AWS managed policies compare by ARN alone (see NormalizedPolicy.comparable).
-            document = None if is_aws_managed(record.arn) else map_values(record.document, rewrite)
+            document = None if is_aws_managed(record.arn) else self._rewritten_document(record)
             return [rewrite(record.arn), document, record.unreadable is not None]
 
         boundary = managed(role.permissions_boundary) if role.permissions_boundary else None
@@ -83,6 +84,16 @@ class _AccountNormalizer:
             return orjson.dumps(data, option=orjson.OPT_SORT_KEYS)
         except TypeError:  # integers beyond 64 bits: rare enough for the slow path
             return json.dumps(data, sort_keys=True, default=str).encode("utf-8")
+
+    def _rewritten_document(self, record: ManagedPolicyRecord) -> Any:
+        # A customer managed policy is attached to many roles: comparing its document with the one rewritten
+        # last time is one C-level comparison, rewriting it again a walk in Python.
+        cached = self._rewritten.get(record.arn)
+        if cached is not None and (cached[0] is record.document or cached[0] == record.document):
+            return cached[1]
+        rewritten = map_values(record.document, self._context.to_placeholders)
+        self._rewritten[record.arn] = (record.document, rewritten)
+        return rewritten
 
     def _parts(self, role: RoleRecord) -> RoleParts:
         try:

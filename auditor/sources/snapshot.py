@@ -6,6 +6,7 @@ import json
 import os
 import re
 from collections.abc import Iterator, Mapping
+from contextlib import AbstractContextManager, nullcontext
 from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
@@ -16,7 +17,7 @@ from auditor.atomic_write import write_text_atomic
 from auditor.errors import InputFormatError, ReportError, SnapshotFormatError
 from auditor.gc_pause import gc_paused
 from auditor.model.base import describe_validation_error
-from auditor.model.documents import loads_strict
+from auditor.model.documents import MAX_DEPTH, depth_bounded, loads_strict, nests_within
 from auditor.model.snapshot import AccountSnapshot
 from auditor.sources.gaad import looks_like_gaad, snapshot_from_gaad
 
@@ -38,8 +39,10 @@ def read_snapshot(path: str | os.PathLike[str]) -> AccountSnapshot:
         raise SnapshotFormatError(f"{path}: invalid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})") from None
     except ValueError as exc:  # duplicate keys, NaN, nesting, numbers beyond Python's digit limit, bad UTF-8
         raise SnapshotFormatError(f"{path}: invalid JSON: {exc}") from None
+    # Measured on the bytes, the file's depth bounds every document in it: no walk of each document is needed.
+    bounded: AbstractContextManager[None] = depth_bounded() if nests_within(raw, MAX_DEPTH + 1) else nullcontext()
     try:
-        with gc_paused(freeze=True):
+        with gc_paused(freeze=True), bounded:
             return _parse(data, path)
     except InputFormatError as exc:
         raise SnapshotFormatError(f"{path}: {exc}") from None
