@@ -4,15 +4,16 @@ effective permissions of both roles say what the change means."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
-
-from deepdiff import DeepDiff
+from typing import TYPE_CHECKING, Any, Literal
 
 from auditor.effective import effective_permissions
 from auditor.grants import Grant, Permissions, Source
 from auditor.match import RolePair
 from auditor.model.normalized import NormalizedPolicy, NormalizedRole
 from auditor.normalize.placeholders import spelled
+
+if TYPE_CHECKING:
+    from deepdiff import DeepDiff
 
 Section = Literal["inline", "managed", "trust", "boundary"]
 _KEYED: tuple[Section, ...] = ("inline", "managed")
@@ -62,6 +63,8 @@ def diff_pair(pair: RolePair, envs: tuple[str, str] = ("", "")) -> RoleDiff:
         return NO_DIFF  # equal in meaning; nothing needs canonicalizing
     if pair.baseline.comparable() == pair.target.comparable():
         return NO_DIFF
+    from deepdiff import DeepDiff  # 45 ms to import: a run where no pair differs does without
+
     ids: dict[Any, int] = {}
     delta = DeepDiff(_view(pair.baseline, ids), _view(pair.target, ids), view="tree")
     changes = [_change(pair.baseline, pair.target, section, key) for section, key in sorted(_touched(delta))]

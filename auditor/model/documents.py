@@ -62,10 +62,10 @@ def within_depth(document: Any) -> Any:
     raise ValueError(f"document is nested more than {MAX_DEPTH} levels deep")
 
 
-# Every byte but the quotes and brackets, which are all that decide how deep JSON nests.
+# Every byte but the quotes and brackets, which are all that decide how deep JSON nests; arrays read as objects.
 _NOT_STRUCTURE = bytes(byte for byte in range(256) if byte not in b'"{}[]')
+_AS_OBJECTS = bytes.maketrans(b"[]", b"{}")
 _QUOTED = re.compile(rb'"[^"]*"')
-_EMPTY = re.compile(rb"\{\}|\[\]")
 
 
 def nests_within(text: bytes, levels: int) -> bool:
@@ -77,14 +77,15 @@ def nests_within(text: bytes, levels: int) -> bool:
         # Escaped backslashes, then escaped quotes: the quotes left are exactly where strings start and end.
         text = text.replace(b"\\\\", b"").replace(b'\\"', b"")
     # Adjacent quotes go in pairs: two strings merged, or one emptied, are still only strings.
-    text = text.translate(None, _NOT_STRUCTURE).replace(b'""', b"")
+    text = text.translate(_AS_OBJECTS, _NOT_STRUCTURE).replace(b'""', b"")
     if b'"' in text:
         text = _QUOTED.sub(b"", text)  # strings holding brackets, such as ${aws:username}
-    # Each pass removes the containers that hold no container: one level of every branch.
+    # Each pass removes the containers that hold no container (replace does not look again at what it joined):
+    # exactly one level of every branch.
     for _ in range(levels):
         if not text:
             return True
-        text = _EMPTY.sub(b"", text)
+        text = text.replace(b"{}", b"")
     return not text
 
 

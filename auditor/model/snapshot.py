@@ -16,6 +16,7 @@ from auditor.model.base import Frozen
 from auditor.model.documents import checked_depth
 
 SNAPSHOT_SCHEMA_VERSION: Literal[1] = 1
+_IAM_NAME = re.compile(IAM_NAME)
 
 JsonObject = Annotated[dict[str, Any], AfterValidator(checked_depth)]
 """A policy document exactly as AWS returned it (decoded JSON), no deeper than any valid policy can be."""
@@ -46,7 +47,7 @@ class RoleRecord(Frozen):
     @field_validator("inline_policies")
     @classmethod
     def _policy_names(cls, value: dict[str, JsonObject]) -> dict[str, JsonObject]:
-        bad = next((name for name in value if not re.fullmatch(IAM_NAME, name)), None)
+        bad = next((name for name in value if not _IAM_NAME.fullmatch(name)), None)
         if bad is not None:
             raise ValueError(f"inline policy name {bad!r} is not a valid IAM name")
         return value
