@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
@@ -33,7 +34,13 @@ def text(value: object) -> str:
     """
     if isinstance(value, Markup):
         return value
-    plain = printable(str(value))
+    return _inert(value if value.__class__ is str else str(value))
+
+
+@lru_cache(maxsize=1 << 16)
+def _inert(value: str) -> str:
+    # A report writes the same action, role and policy names hundreds of times: each is escaped once.
+    plain = printable(value)
     plain = "".join(_ENTITIES.get(char, char) for char in plain) if any(c in plain for c in "&<>") else plain
     plain = _SYNTAX.sub(r"\\\1", plain)
     plain = _AUTOLINK.sub(lambda found: "\\" + found.group(), plain)
