@@ -5,10 +5,12 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from itertools import islice
+from typing import Any
 
 from auditor.config import Config, ResolvedAccount
 from auditor.diff import diff_pair
@@ -34,6 +36,8 @@ from auditor.match import RolePair, match_roles
 from auditor.model.normalized import NormalizedAccount
 from auditor.model.snapshot import AccountSnapshot
 from auditor.normalize import normalize_account
+from auditor.normalize.account import PortableAccount, restore_account
+from auditor.read_ahead import READ_AHEAD_BYTES, ReadAhead, origin_of
 from auditor.shards import Shard
 from auditor.sources import Collector
 from auditor.waivers import Waiver, apply_waivers, load_waivers, stale
@@ -64,6 +68,8 @@ class RunOptions:
     collector: Collector | None = None
     shard: Shard | None = None
     """--all-accounts: compare only this shard's members."""
+    read_ahead_bytes: int | None = READ_AHEAD_BYTES
+    """Snapshot files of at least this size are read in worker processes (see auditor.read_ahead); None: none."""
 
 
 def compare_many(
@@ -134,15 +140,35 @@ def _compare_all(
 ) -> AuditRun:
     waivers = load_waivers(config.waivers)
     collector = options.collector or Collector(now=now, max_attempts=config.aws.max_attempts)
-    if options.progress is not None:
-        options.progress(f"read {baseline.name} (baseline)", 0, len(targets))
-    base = load_account(baseline, collector)  # without the baseline there is nothing to compare: SourceError
+    reads = _Reads(baseline, targets, collector, options, now)
+    try:
+        # Before the progress display or any reading thread starts: large snapshot files are read in worker
+        # processes, forked while this one has no other thread, beside the baseline's read here.
+        reads.begin()
+        if options.progress is not None:
+            options.progress(f"read {baseline.name} (baseline)", 0, len(targets))
+        base = load_account(baseline, collector)  # without the baseline there is nothing to compare: SourceError
+        return _compare_targets(config, base, targets, now, options, collector, waivers, reads)
+    finally:
+        reads.close()
+
+
+def _compare_targets(
+    config: Config,
+    base: NormalizedAccount,
+    targets: Sequence[ResolvedAccount],
+    now: datetime,
+    options: RunOptions,
+    collector: Collector,
+    waivers: list[Waiver],
+    reads: _Reads,
+) -> AuditRun:
     used: set[int] = set()
     results: dict[str, AuditResult] = {}
     unreadable: dict[str, UnreadableAccount] = {}
     # Each target is compared as soon as it is read and then dropped: memory holds the baseline, the accounts
     # in flight and the findings, whatever the number of accounts.
-    for done, (account, other) in enumerate(_read_targets(baseline, base, targets, collector, options), start=1):
+    for done, (account, other) in enumerate(reads.each(base), start=1):
         if options.progress is not None:
             options.progress(f"compare {account.name}", done, len(targets))
         if isinstance(other, SourceError):
@@ -169,47 +195,112 @@ def _compare_all(
     )
 
 
-def _read_targets(
-    baseline: ResolvedAccount,
-    base: NormalizedAccount,
-    targets: Sequence[ResolvedAccount],
-    collector: Collector,
-    options: RunOptions,
-) -> Iterator[tuple[ResolvedAccount, NormalizedAccount | SourceError]]:
-    """Each target as it is read, `concurrency` at a time; an account that cannot be read yields its error.
+# A thread's read (NormalizedAccount or SourceError) or a worker's (PortableAccount), told apart by type.
+_Read = Future[Any]
 
-    A new read starts only when one is taken by the caller, so read accounts never pile up unread."""
 
-    def read(account: ResolvedAccount) -> NormalizedAccount | SourceError:
-        if account.name == baseline.name:
-            return base
+class _Reads:
+    """Each target as it is read, `concurrency` at a time: large snapshot files in worker processes (when
+    `begin` could fork them), the rest in threads. An account that cannot be read yields its SourceError."""
+
+    def __init__(
+        self,
+        baseline: ResolvedAccount,
+        targets: Sequence[ResolvedAccount],
+        collector: Collector,
+        options: RunOptions,
+        now: datetime,
+    ) -> None:
+        self._baseline, self._targets, self._collector, self._now = baseline, targets, collector, now
+        self._width = max(1, options.concurrency)
+        self._progress = options.progress
+        self._ahead = ReadAhead(options.read_ahead_bytes, self._width)
+        self._forked = False
+        self._started: dict[str, Future[PortableAccount]] = {}
+        self._in_workers: set[Future[PortableAccount]] = set()
+        self._base: NormalizedAccount | None = None
+
+    def begin(self) -> None:
+        """Start the first reads that go to worker processes, if any may."""
+        first = [a for a in islice(self._targets, self._width) if a.name != self._baseline.name]
+        if any(self._ahead.wants(account) for account in first) and self._ahead.begin():
+            self._forked = True
+            for account in first:
+                if self._ahead.wants(account):
+                    self._started[account.name] = self._start_ahead(account)
+
+    def close(self) -> None:
+        """Stop the worker processes."""
+        self._ahead.close()
+
+    def each(self, base: NormalizedAccount) -> Iterator[tuple[ResolvedAccount, NormalizedAccount | SourceError]]:
+        """Each target with what was read of it, as reads finish; a new read starts only when one is taken, so
+        read accounts never pile up unread."""
+        self._base = base
+        share_arenas()
+        waiting = iter(self._targets)
+        pool = ThreadPoolExecutor(max_workers=self._width, thread_name_prefix="account")
         try:
-            return load_account(account, collector)
+            running = {self._start(pool, account): account for account in islice(waiting, self._width)}
+            read_so_far, started_all = 0, len(running) == len(self._targets)
+            while running:
+                finished, _ = wait(running, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    account = running.pop(future)
+                    self._in_workers.discard(future)
+                    following = next(waiting, None)
+                    if following is None:
+                        started_all = True
+                    else:
+                        running[self._start(pool, following)] = following
+                    if started_all and not self._in_workers:
+                        self._ahead.close()  # the workers' memory goes back before the comparisons go on
+                    read_so_far += 1
+                    if self._progress is not None:
+                        self._progress(f"read {account.name}", read_so_far, len(self._targets))
+                    yield account, self._result(future, account)
+        except BaseException:
+            # Ctrl-C (or a bug) must not wait for reads still hanging on the network: drop them and go.
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        pool.shutdown()
+
+    def _start(self, pool: ThreadPoolExecutor, account: ResolvedAccount) -> _Read:
+        started = self._started.pop(account.name, None)
+        if started is not None:
+            return started
+        if self._forked and account.name != self._baseline.name and self._ahead.wants(account):
+            return self._start_ahead(account)
+        return pool.submit(self._read_here, account)
+
+    def _start_ahead(self, account: ResolvedAccount) -> Future[PortableAccount]:
+        log.info("reading account %s from %s in a worker process", account.name, account.snapshot)
+        future = self._ahead.start(account, self._now)
+        self._in_workers.add(future)
+        return future
+
+    def _read_here(self, account: ResolvedAccount) -> NormalizedAccount | SourceError:
+        if account.name == self._baseline.name and self._base is not None:
+            return self._base
+        try:
+            return load_account(account, self._collector)
         except SourceError as exc:
             return exc
 
-    share_arenas()
-    waiting = iter(targets)
-    width = max(1, options.concurrency)
-    pool = ThreadPoolExecutor(max_workers=width, thread_name_prefix="account")
-    try:
-        running = {pool.submit(read, account): account for account in islice(waiting, width)}
-        read_so_far = 0
-        while running:
-            finished, _ = wait(running, return_when=FIRST_COMPLETED)
-            for future in finished:
-                account = running.pop(future)
-                for following in islice(waiting, 1):
-                    running[pool.submit(read, following)] = following
-                read_so_far += 1
-                if options.progress is not None:
-                    options.progress(f"read {account.name}", read_so_far, len(targets))
-                yield account, future.result()
-    except BaseException:
-        # Ctrl-C (or a bug) must not wait for reads still hanging on the network: drop them and go.
-        pool.shutdown(wait=False, cancel_futures=True)
-        raise
-    pool.shutdown()
+    def _result(self, future: _Read, account: ResolvedAccount) -> NormalizedAccount | SourceError:
+        try:
+            read = future.result()
+        except BrokenProcessPool:
+            # A worker died (killed, out of memory): this account is read here instead, and so are the rest.
+            log.warning("a worker process reading %s stopped; reading it here", account.name)
+            self._forked = False
+            return self._read_here(account)
+        if isinstance(read, PortableAccount):
+            with gc_paused(freeze=True):  # kept for the comparison, as a snapshot read here is
+                return restore_account(read)
+        if isinstance(read, NormalizedAccount | SourceError):
+            return read
+        raise TypeError(f"a read of {account.name} returned {type(read).__name__}")
 
 
 def load_account(account: ResolvedAccount, collector: Collector) -> NormalizedAccount:
@@ -224,7 +315,7 @@ def load_account(account: ResolvedAccount, collector: Collector) -> NormalizedAc
 
 def normalize(snapshot: AccountSnapshot, account: ResolvedAccount) -> NormalizedAccount:
     """Normalize a collected snapshot, naming its file in any format error."""
-    origin = str(account.snapshot) if account.snapshot else f"account {account.name!r}"
+    origin = origin_of(account)
     try:
         return normalize_account(snapshot, account.name, account.env, account.env_tokens, origin)
     except InputFormatError as exc:

@@ -164,13 +164,24 @@ def say(text: str, err: bool = False) -> None:
 def progress() -> Iterator[Callable[[str, int, int], None]]:
     """A progress bar on stderr for each step of a run, e.g. reading and comparing each account (terminal only)."""
     console = Console(stderr=True)
-    with Progress(console=console, transient=True, disable=state.quiet or not console.is_terminal) as bar:
-        task = bar.add_task("reading accounts", total=None)
+    bar = Progress(console=console, transient=True, disable=state.quiet or not console.is_terminal)
+    task = bar.add_task("reading accounts", total=None)
+    # The display, and the thread that redraws it, start with the run's first step: a run forks its reading
+    # workers before that, while no other thread runs (see auditor.read_ahead).
+    shown = False
 
-        def advance(step: str, done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total, description=escape(for_terminal(step)))
+    def advance(step: str, done: int, total: int) -> None:
+        nonlocal shown
+        if not shown:
+            bar.start()
+            shown = True
+        bar.update(task, completed=done, total=total, description=escape(for_terminal(step)))
 
+    try:
         yield advance
+    finally:
+        if shown:
+            bar.stop()
 
 
 @contextmanager

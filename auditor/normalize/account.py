@@ -10,6 +10,9 @@ price: a malformed document that is identical in both accounts is not noticed.)
 from __future__ import annotations
 
 import json
+import pickle
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import orjson
@@ -44,6 +47,78 @@ def normalize_account(
     )
 
 
+PortableRole = tuple[str, str, str, dict[str, str], bytes, bool, bytes]
+"""name, ARN, path, tags, signature, has_unreadable, and the role's record pickled as plain data."""
+
+
+@dataclass(frozen=True, slots=True)
+class PortableAccount:
+    """A normalized account in a form another process hands over cheaply: every role's signature, and each
+    record as bytes, unpickled only for the few roles whose policies differ (pickling the whole snapshot
+    costs more than reading the file)."""
+
+    name: str
+    env: str
+    env_tokens: tuple[str, ...]
+    account_id: str
+    collected_at: datetime
+    source: str
+    origin: str
+    roles: list[PortableRole]
+
+
+def portable_account(
+    snapshot: AccountSnapshot, name: str, env: str, tokens: tuple[str, ...] = (), origin: str = ""
+) -> PortableAccount:
+    """`normalize_account` for another process: the signatures computed here, the canonical forms left for
+    `restore_account` to build where they are needed."""
+    tokens = tokens or (env,)
+    normalizer = _AccountNormalizer(AccountContext(snapshot.account_id, env, tokens), origin)
+    roles: list[PortableRole] = []
+    for record in snapshot.roles.values():
+        role = normalizer.role(record)
+        plain = pickle.dumps(_plain(record), protocol=pickle.HIGHEST_PROTOCOL)
+        roles.append((role.name, role.arn, role.path, role.tags, role.signature, role.has_unreadable, plain))
+    return PortableAccount(
+        name, env, tokens, snapshot.account_id, snapshot.collected_at, snapshot.source, origin, roles
+    )
+
+
+def restore_account(portable: PortableAccount) -> NormalizedAccount:
+    """The NormalizedAccount a `PortableAccount` stands for; a role's record is validated again when its
+    canonical policies are first needed."""
+    context = AccountContext(portable.account_id, portable.env, portable.env_tokens)
+    normalizer = _AccountNormalizer(context, portable.origin)
+
+    def role(item: PortableRole) -> NormalizedRole:
+        name, arn, path, tags, signature, unreadable, plain = item
+        return NormalizedRole(name, arn, path, tags, signature, lambda: normalizer.parts(_record(plain)), unreadable)
+
+    return NormalizedAccount(
+        name=portable.name,
+        env=portable.env,
+        env_tokens=portable.env_tokens,
+        account_id=portable.account_id,
+        collected_at=portable.collected_at,
+        source=portable.source,
+        roles={item[0]: role(item) for item in portable.roles},
+    )
+
+
+def _plain(record: RoleRecord) -> dict[str, Any]:
+    # Plain dicts pickle in C; pydantic models one by one through their state. The fields are all there is.
+    plain = dict(record.__dict__)
+    plain["managed_policies"] = [dict(policy.__dict__) for policy in record.managed_policies]
+    if record.permissions_boundary is not None:
+        plain["permissions_boundary"] = dict(record.permissions_boundary.__dict__)
+    return plain
+
+
+def _record(plain: bytes) -> RoleRecord:
+    # Bytes from the worker process this run started, never from outside it.
+    return RoleRecord.model_validate(pickle.loads(plain))
+
+
 class _AccountNormalizer:
     """Normalizes the roles of one account, each managed policy once however many roles attach it."""
 
@@ -62,7 +137,7 @@ class _AccountNormalizer:
         except PolicyFormatError as exc:
             raise PolicyFormatError(f"role {role.name!r}: {exc}") from None
         return NormalizedRole(
-            role.name, role.arn, role.path, role.tags, signature, lambda: self._parts(role), unreadable
+            role.name, role.arn, role.path, role.tags, signature, lambda: self.parts(role), unreadable
         )
 
     def _signature(self, role: RoleRecord) -> bytes:
@@ -95,7 +170,8 @@ class _AccountNormalizer:
         self._rewritten[record.arn] = (record.document, rewritten)
         return rewritten
 
-    def _parts(self, role: RoleRecord) -> RoleParts:
+    def parts(self, role: RoleRecord) -> RoleParts:
+        """The role's policies in canonical form; a malformed document names the origin, role and policy."""
         try:
             return self._canonical_parts(role)
         except PolicyFormatError as exc:

@@ -1,0 +1,110 @@
+"""Large snapshot files read in worker processes, while this process reads the baseline.
+
+Parsing, validating and signing a snapshot is Python work that threads cannot share (a 10,000-role file
+takes about a second). A worker process does it beside the baseline's read and hands back a
+`PortableAccount`: signatures, and each role's record as bytes for the few roles that differ. Live
+accounts stay in threads: they wait on AWS, and their clients and credentials stay in this process.
+
+Workers are forked, so they start at once with everything imported (a fresh interpreter would spend about
+0.45 s importing what the read needs, as long as the read it would hide). Forking is safe only while no
+other thread runs, since a lock another thread holds stays held in the child: workers are forked as the
+run begins, before any reading thread or progress display, and where another thread already runs (or on a
+system without fork, or one that is not Linux), every account is read here as before.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import sys
+import threading
+from concurrent.futures import Future, ProcessPoolExecutor
+from datetime import datetime
+
+from auditor.config import ResolvedAccount
+from auditor.errors import InputFormatError, SnapshotFormatError
+from auditor.normalize.account import PortableAccount, portable_account
+from auditor.sources import collect
+
+READ_AHEAD_BYTES = 8 * 1024 * 1024
+"""Snapshot files from this size (about 1,600 roles) are read in a worker: smaller ones are read before a
+worker could start (about 0.3 s)."""
+
+
+def origin_of(account: ResolvedAccount) -> str:
+    """How format errors name where an account was read from: its snapshot file, or the account."""
+    return str(account.snapshot) if account.snapshot else f"account {account.name!r}"
+
+
+def read_portable(account: ResolvedAccount, now: datetime) -> PortableAccount:
+    """Read a snapshot account and sign its roles (run in a worker); a malformed file names itself."""
+    origin = origin_of(account)
+    snapshot = collect(account, None, now)
+    try:
+        return portable_account(snapshot, account.name, account.env, account.env_tokens, origin)
+    except InputFormatError as exc:
+        raise SnapshotFormatError(f"{origin}: {exc}") from None
+
+
+def usable_cpus() -> int:
+    """CPUs this process may run on."""
+    affinity = getattr(os, "sched_getaffinity", None)
+    return len(affinity(0)) if affinity is not None else os.cpu_count() or 1
+
+
+class ReadAhead:
+    """Worker processes for the snapshot files of at least `threshold` bytes; `None` reads all here."""
+
+    def __init__(self, threshold: int | None, width: int) -> None:
+        self._threshold = threshold
+        # One CPU stays with this process, which reads the baseline and compares.
+        self._workers = max(1, min(width, usable_cpus() - 1))
+        self._pool: ProcessPoolExecutor | None = None
+
+    def wants(self, account: ResolvedAccount) -> bool:
+        """True if `account` is a snapshot file worth a worker."""
+        if self._threshold is None or account.snapshot is None:
+            return False
+        try:
+            return account.snapshot.stat().st_size >= self._threshold
+        except (OSError, ValueError):
+            return False  # read here, to fail with the usual message
+
+    def begin(self) -> bool:
+        """Fork the workers now, if this process may: call before starting any thread. False: read here."""
+        if self._pool is None and _may_fork() and usable_cpus() > 1:
+            self._pool = ProcessPoolExecutor(
+                max_workers=self._workers,
+                mp_context=multiprocessing.get_context("fork"),
+                initializer=_ignore_interrupts,
+            )
+            # A fork context forks every worker on the first task, before the pool's own thread starts.
+            self._pool.submit(usable_cpus).result()
+        return self._pool is not None
+
+    def start(self, account: ResolvedAccount, now: datetime) -> Future[PortableAccount]:
+        """Begin reading `account` in a worker (after `begin` returned True)."""
+        if self._pool is None:
+            raise RuntimeError("ReadAhead.start before begin")
+        return self._pool.submit(read_portable, account, now)
+
+    def close(self) -> None:
+        """Stop the workers: reads not yet begun are dropped, and a read under way (a file, not the network:
+        a second or two at most) is waited for, so no worker outlives the run."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+
+def _ignore_interrupts() -> None:
+    # Ctrl-C reaches the whole process group: the run handles it here and stops the workers itself.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _may_fork() -> bool:
+    return (
+        sys.platform.startswith("linux")
+        and "fork" in multiprocessing.get_all_start_methods()
+        and threading.active_count() == 1
+    )

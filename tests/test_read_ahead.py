@@ -1,0 +1,150 @@
+"""Large snapshot files are read in worker processes: the comparison, and every error, as if read here.
+
+Each run is a fresh Python process: whether workers may be forked depends on the threads of the process
+(a pytest worker has its own), and a forked worker shares the parent's modules.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from auditor.config import load_config
+from auditor.pipeline import RunOptions, compare_many
+from bench.synth import write
+
+CONFIG = "accounts:\n  prod: {snapshot: prod.json, env: prod}\n  dev: {snapshot: dev.json, env: dev}\n"
+WORKER = "in a worker process"
+
+# Compares prod with dev (read ahead from 0 bytes, or never) and prints the run's JSON, or the error's class
+# and message. `die` as argv[3] makes the worker exit at once, as one killed would.
+RUN = """
+import logging, os, sys
+from datetime import UTC, datetime
+from auditor import read_ahead
+from auditor.config import load_config
+from auditor.errors import AuditorError
+from auditor.pipeline import RunOptions, compare_many
+from auditor.report.json import render_json
+
+def die(*args):
+    os._exit(9)
+
+logging.basicConfig(level=logging.INFO, format="%(message)s")
+if sys.argv[3:] == ["die"]:
+    read_ahead.read_portable = die
+threshold = None if sys.argv[2] == "none" else int(sys.argv[2])
+options = RunOptions(read_ahead_bytes=threshold)
+try:
+    run = compare_many(load_config(sys.argv[1]), "prod", ["dev"], now=datetime(2026, 1, 1, tzinfo=UTC), options=options)
+except AuditorError as exc:
+    print(type(exc).__name__, exc)
+else:
+    print(render_json(run))
+"""
+
+
+def _run(folder: Path, threshold: str, *extra: str) -> tuple[str, str]:
+    done = subprocess.run(
+        [sys.executable, "-c", RUN, str(folder / "config.yaml"), threshold, *extra],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return done.stdout, done.stderr
+
+
+@pytest.fixture(scope="module")
+def accounts(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Two synthetic accounts of 300 roles, a tenth of them drifted."""
+    folder = tmp_path_factory.mktemp("ahead")
+    write(300, folder, drift_rate=0.1)
+    (folder / "config.yaml").write_text(CONFIG)
+    return folder
+
+
+def _dev(folder: Path, change) -> Path:
+    """A copy of `folder` whose dev.json went through `change`."""
+    copy = folder.parent / f"{folder.name}-changed"
+    copy.mkdir(exist_ok=True)
+    (copy / "config.yaml").write_text(CONFIG)
+    (copy / "prod.json").write_bytes((folder / "prod.json").read_bytes())
+    data = json.loads((folder / "dev.json").read_text())
+    change(data)
+    (copy / "dev.json").write_text(json.dumps(data))
+    return copy
+
+
+def _first_role(data: dict) -> dict:
+    return data["roles"][sorted(data["roles"])[0]]
+
+
+def test_a_target_read_in_a_worker_compares_as_one_read_here(accounts: Path):
+    ahead, ahead_log = _run(accounts, "0")
+    here, here_log = _run(accounts, "none")
+    assert WORKER in ahead_log and WORKER not in here_log
+    assert json.loads(ahead)["comparisons"][0]["findings"]
+    assert ahead == here
+
+
+def test_a_malformed_file_read_in_a_worker_fails_as_one_read_here(accounts: Path):
+    broken = _dev(accounts, lambda data: _first_role(data).update(name="a b"))
+    ahead, ahead_log = _run(broken, "0")
+    assert WORKER in ahead_log
+    assert ahead.startswith("SnapshotFormatError") and "dev.json" in ahead
+    assert ahead == _run(broken, "none")[0]
+
+
+def test_a_policy_malformed_past_its_signature_names_file_role_and_policy_as_when_read_here(accounts: Path):
+    def bad_effect(data: dict) -> None:
+        role = _first_role(data)
+        role["inline_policies"]["Broken"] = {"Statement": [{"Effect": "Maybe", "Action": "s3:*", "Resource": "*"}]}
+
+    broken = _dev(accounts, bad_effect)
+    ahead, ahead_log = _run(broken, "0")
+    assert WORKER in ahead_log
+    assert ahead.startswith("SnapshotFormatError") and "dev.json" in ahead and "Broken" in ahead
+    assert ahead == _run(broken, "none")[0]
+
+
+def test_an_account_whose_worker_died_is_read_here(accounts: Path):
+    ahead, ahead_log = _run(accounts, "0", "die")
+    assert WORKER in ahead_log and "stopped; reading it here" in ahead_log
+    assert ahead == _run(accounts, "none")[0]
+
+
+def test_no_worker_is_forked_while_another_thread_runs(accounts: Path, caplog: pytest.LogCaptureFixture):
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        with caplog.at_level("INFO", logger="auditor.pipeline"):
+            run = compare_many(
+                load_config(accounts / "config.yaml"), "prod", ["dev"], options=RunOptions(read_ahead_bytes=0)
+            )
+    finally:
+        stop.set()
+        other.join()
+    assert run.comparisons[0].findings
+    assert WORKER not in caplog.text
+
+
+def test_the_command_reads_a_large_target_file_in_a_worker(tmp_path: Path):
+    write(2000, tmp_path)  # about 10 MB a file: past the size from which a worker is worth starting
+    (tmp_path / "config.yaml").write_text(CONFIG)
+    done = subprocess.run(
+        [sys.executable, "-m", "auditor", "-v", "compare", "prod", "dev", "-o", "out", "-f", "json"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 1, done.stderr[-2000:]
+    assert f"reading account dev from dev.json {WORKER}" in done.stderr
+    assert json.loads((tmp_path / "out" / "report.json").read_text())["comparisons"][0]["findings"]
