@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import json
 import pickle
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, replace
 from typing import Any
 
 import orjson
@@ -34,17 +33,25 @@ def normalize_account(
 
     `env` is the account's primary env token; `tokens` all of them (default: just `env`).
     """
-    tokens = tokens or (env,)
-    normalizer = _AccountNormalizer(AccountContext(snapshot.account_id, env, tokens), origin)
+    account = _without_roles(snapshot, name, env, tokens)
+    normalizer = _AccountNormalizer(_context(account), origin)
+    return replace(account, roles={role.name: normalizer.role(role) for role in snapshot.roles.values()})
+
+
+def _without_roles(snapshot: AccountSnapshot, name: str, env: str, tokens: tuple[str, ...]) -> NormalizedAccount:
     return NormalizedAccount(
         name=name,
         env=env,
-        env_tokens=tokens,
+        env_tokens=tokens or (env,),
         account_id=snapshot.account_id,
         collected_at=snapshot.collected_at,
         source=snapshot.source,
-        roles={role.name: normalizer.role(role) for role in snapshot.roles.values()},
+        roles={},
     )
+
+
+def _context(account: NormalizedAccount) -> AccountContext:
+    return AccountContext(account.account_id, account.env, account.env_tokens)
 
 
 PortableRole = tuple[str, str, str, dict[str, str], bytes, bool, bytes]
@@ -57,12 +64,8 @@ class PortableAccount:
     record as bytes, unpickled only for the few roles whose policies differ (pickling the whole snapshot
     costs more than reading the file)."""
 
-    name: str
-    env: str
-    env_tokens: tuple[str, ...]
-    account_id: str
-    collected_at: datetime
-    source: str
+    account: NormalizedAccount
+    """The account without its roles: names, env tokens, ID and where it was read from."""
     origin: str
     roles: list[PortableRole]
 
@@ -72,37 +75,26 @@ def portable_account(
 ) -> PortableAccount:
     """`normalize_account` for another process: the signatures computed here, the canonical forms left for
     `restore_account` to build where they are needed."""
-    tokens = tokens or (env,)
-    normalizer = _AccountNormalizer(AccountContext(snapshot.account_id, env, tokens), origin)
+    account = _without_roles(snapshot, name, env, tokens)
+    normalizer = _AccountNormalizer(_context(account), origin)
     roles: list[PortableRole] = []
     for record in snapshot.roles.values():
         role = normalizer.role(record)
         plain = pickle.dumps(_plain(record), protocol=pickle.HIGHEST_PROTOCOL)
         roles.append((role.name, role.arn, role.path, role.tags, role.signature, role.has_unreadable, plain))
-    return PortableAccount(
-        name, env, tokens, snapshot.account_id, snapshot.collected_at, snapshot.source, origin, roles
-    )
+    return PortableAccount(account, origin, roles)
 
 
 def restore_account(portable: PortableAccount) -> NormalizedAccount:
     """The NormalizedAccount a `PortableAccount` stands for; a role's record is validated again when its
     canonical policies are first needed."""
-    context = AccountContext(portable.account_id, portable.env, portable.env_tokens)
-    normalizer = _AccountNormalizer(context, portable.origin)
+    normalizer = _AccountNormalizer(_context(portable.account), portable.origin)
 
     def role(item: PortableRole) -> NormalizedRole:
         name, arn, path, tags, signature, unreadable, plain = item
         return NormalizedRole(name, arn, path, tags, signature, lambda: normalizer.parts(_record(plain)), unreadable)
 
-    return NormalizedAccount(
-        name=portable.name,
-        env=portable.env,
-        env_tokens=portable.env_tokens,
-        account_id=portable.account_id,
-        collected_at=portable.collected_at,
-        source=portable.source,
-        roles={item[0]: role(item) for item in portable.roles},
-    )
+    return replace(portable.account, roles={item[0]: role(item) for item in portable.roles})
 
 
 def _plain(record: RoleRecord) -> dict[str, Any]:
