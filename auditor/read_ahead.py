@@ -20,6 +20,7 @@ import signal
 import sys
 import threading
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from datetime import datetime
 
 from auditor.config import ResolvedAccount
@@ -28,8 +29,8 @@ from auditor.normalize.account import PortableAccount, portable_account
 from auditor.sources import collect
 
 READ_AHEAD_BYTES = 8 * 1024 * 1024
-"""Snapshot files from this size (about 1,600 roles) are read in a worker: smaller ones are read before a
-worker could start (about 0.3 s)."""
+"""Snapshot files from this size (about 1,600 roles) are read in a worker: a smaller one is read in a tenth
+of a second or so, too little to be worth a process."""
 
 
 def origin_of(account: ResolvedAccount) -> str:
@@ -74,13 +75,18 @@ class ReadAhead:
     def begin(self) -> bool:
         """Fork the workers now, if this process may: call before starting any thread. False: read here."""
         if self._pool is None and _may_fork() and usable_cpus() > 1:
-            self._pool = ProcessPoolExecutor(
+            pool = ProcessPoolExecutor(
                 max_workers=self._workers,
                 mp_context=multiprocessing.get_context("fork"),
                 initializer=_ignore_interrupts,
             )
-            # A fork context forks every worker on the first task, before the pool's own thread starts.
-            self._pool.submit(usable_cpus).result()
+            try:
+                # A fork context forks every worker on the first task, before the pool's own thread starts.
+                pool.submit(usable_cpus).result()
+            except (OSError, BrokenProcessPool):  # no memory or no process left for a fork: read here
+                pool.shutdown(wait=True, cancel_futures=True)
+                return False
+            self._pool = pool
         return self._pool is not None
 
     def start(self, account: ResolvedAccount, now: datetime) -> Future[PortableAccount]:
