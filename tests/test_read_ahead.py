@@ -21,8 +21,9 @@ from bench.synth import write
 CONFIG = "accounts:\n  prod: {snapshot: prod.json, env: prod}\n  dev: {snapshot: dev.json, env: dev}\n"
 WORKER = "in a worker process"
 
-# Compares prod with dev (read ahead from 0 bytes, or never) and prints the run's JSON, or the error's class
-# and message. `die` as argv[3] makes the worker exit at once, as one killed would.
+# Compares prod with dev, or with the targets of argv[4:] read one at a time (read ahead from 0 bytes, or
+# never) and prints the run's JSON, or the error's class and message. `die` as argv[3] makes the worker
+# exit at once, as one killed would.
 RUN = """
 import logging, os, sys
 from datetime import UTC, datetime
@@ -36,12 +37,13 @@ def die(*args):
     os._exit(9)
 
 logging.basicConfig(level=logging.INFO, format="%(message)s")
-if sys.argv[3:] == ["die"]:
+if sys.argv[3:4] == ["die"]:
     read_ahead.read_portable = die
 threshold = None if sys.argv[2] == "none" else int(sys.argv[2])
-options = RunOptions(read_ahead_bytes=threshold)
+targets = sys.argv[4:] or ["dev"]
+options = RunOptions(read_ahead_bytes=threshold, concurrency=1 if sys.argv[4:] else 8)
 try:
-    run = compare_many(load_config(sys.argv[1]), "prod", ["dev"], now=datetime(2026, 1, 1, tzinfo=UTC), options=options)
+    run = compare_many(load_config(sys.argv[1]), "prod", targets, now=datetime(2026, 1, 1, tzinfo=UTC), options=options)
 except AuditorError as exc:
     print(type(exc).__name__, exc)
 else:
@@ -91,6 +93,19 @@ def test_a_target_read_in_a_worker_compares_as_one_read_here(accounts: Path):
     assert WORKER in ahead_log and WORKER not in here_log
     assert json.loads(ahead)["comparisons"][0]["findings"]
     assert ahead == here
+
+
+def test_targets_read_in_workers_one_at_a_time_compare_as_read_here(accounts: Path):
+    folder = accounts.parent / f"{accounts.name}-three"
+    folder.mkdir(exist_ok=True)
+    for name in ("prod", "dev"):
+        (folder / f"{name}.json").write_bytes((accounts / f"{name}.json").read_bytes())
+    (folder / "qa.json").write_bytes((accounts / "dev.json").read_bytes().replace(b"-dev", b"-qa"))
+    (folder / "config.yaml").write_text(CONFIG + "  qa: {snapshot: qa.json, env: qa}\n")
+    ahead, ahead_log = _run(folder, "0", "-", "dev", "prod", "qa")  # prod as a target too: the baseline itself
+    assert ahead_log.count(WORKER) == 2
+    assert [c["target"]["name"] for c in json.loads(ahead)["comparisons"]] == ["dev", "prod", "qa"]
+    assert ahead == _run(folder, "none", "-", "dev", "prod", "qa")[0]
 
 
 def test_a_malformed_file_read_in_a_worker_fails_as_one_read_here(accounts: Path):
