@@ -75,11 +75,14 @@ class ReadAhead:
     def begin(self) -> bool:
         """Fork the workers now, if this process may: call before starting any thread. False: read here."""
         if self._pool is None and _may_fork() and usable_cpus() > 1:
-            pool = ProcessPoolExecutor(
-                max_workers=self._workers,
-                mp_context=multiprocessing.get_context("fork"),
-                initializer=_ignore_interrupts,
-            )
+            try:
+                pool = ProcessPoolExecutor(
+                    max_workers=self._workers,
+                    mp_context=multiprocessing.get_context("fork"),
+                    initializer=_ignore_interrupts,
+                )
+            except (ImportError, NotImplementedError, OSError):  # no working semaphores (/dev/shm), as on Lambda
+                return False
             try:
                 # A fork context forks every worker on the first task, before the pool's own thread starts.
                 pool.submit(usable_cpus).result()

@@ -22,8 +22,8 @@ CONFIG = "accounts:\n  prod: {snapshot: prod.json, env: prod}\n  dev: {snapshot:
 WORKER = "in a worker process"
 
 # Compares prod with dev, or with the targets of argv[4:] read one at a time (read ahead from 0 bytes, or
-# never) and prints the run's JSON, or the error's class and message. `die` as argv[3] makes the worker
-# exit at once, as one killed would.
+# never) and prints the run's JSON, or the error's class and message. As argv[3], `die` makes the worker
+# exit at once, as one killed would, and `nopool` makes a process pool impossible, as where /dev/shm is not.
 RUN = """
 import logging, os, sys
 from datetime import UTC, datetime
@@ -36,9 +36,14 @@ from auditor.report.json import render_json
 def die(*args):
     os._exit(9)
 
+def nopool(*args, **kwargs):
+    raise OSError(38, "Function not implemented")
+
 logging.basicConfig(level=logging.INFO, format="%(message)s")
 if sys.argv[3:4] == ["die"]:
     read_ahead.read_portable = die
+if sys.argv[3:4] == ["nopool"]:
+    read_ahead.ProcessPoolExecutor = nopool
 threshold = None if sys.argv[2] == "none" else int(sys.argv[2])
 targets = sys.argv[4:] or ["dev"]
 options = RunOptions(read_ahead_bytes=threshold, concurrency=1 if sys.argv[4:] else 8)
@@ -132,6 +137,12 @@ def test_an_account_whose_worker_died_is_read_here(accounts: Path):
     ahead, ahead_log = _run(accounts, "0", "die")
     assert WORKER in ahead_log and "stopped; reading it here" in ahead_log
     assert ahead == _run(accounts, "none")[0]
+
+
+def test_where_no_process_pool_can_be_made_every_account_is_read_here(accounts: Path):
+    here, here_log = _run(accounts, "0", "nopool")
+    assert WORKER not in here_log
+    assert here == _run(accounts, "none")[0]
 
 
 def test_no_worker_is_forked_while_another_thread_runs(accounts: Path, caplog: pytest.LogCaptureFixture):
