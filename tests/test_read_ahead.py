@@ -17,6 +17,7 @@ import pytest
 from auditor.config import load_config
 from auditor.pipeline import RunOptions, compare_many
 from bench.synth import write
+from tests.conftest import SHARED_GAAD
 
 CONFIG = "accounts:\n  prod: {snapshot: prod.json, env: prod}\n  dev: {snapshot: dev.json, env: dev}\n"
 WORKER = "in a worker process"
@@ -111,6 +112,20 @@ def test_targets_read_in_workers_one_at_a_time_compare_as_read_here(accounts: Pa
     assert ahead_log.count(WORKER) == 2
     assert [c["target"]["name"] for c in json.loads(ahead)["comparisons"]] == ["dev", "prod", "qa"]
     assert ahead == _run(folder, "none", "-", "dev", "prod", "qa")[0]
+
+
+@pytest.mark.skipif(not SHARED_GAAD.is_dir(), reason="../shared/corpus/gaad is not beside this checkout")
+def test_a_gaad_file_read_in_a_worker_compares_as_one_read_here(tmp_path: Path):
+    gaad = json.loads((SHARED_GAAD / "cloudsplaining-example.json").read_text())
+    (tmp_path / "prod.json").write_text(json.dumps(gaad))
+    for role in gaad["RoleDetailList"]:
+        role["RolePolicyList"] = role["RolePolicyList"][1:]  # each role lacks its first inline policy in dev
+    (tmp_path / "dev.json").write_text(json.dumps(gaad))
+    (tmp_path / "config.yaml").write_text(CONFIG)
+    ahead, ahead_log = _run(tmp_path, "0")
+    assert WORKER in ahead_log
+    assert json.loads(ahead)["comparisons"][0]["findings"]
+    assert ahead == _run(tmp_path, "none")[0]
 
 
 def test_a_malformed_file_read_in_a_worker_fails_as_one_read_here(accounts: Path):
