@@ -1,7 +1,7 @@
 """python -m bench: run every benchmark and print Markdown tables (commit the output as bench/RESULTS.md).
 
 Options: --offline 1000,5000,10000,20000  --floor 10000  --wide 10,100,300,1000  --html 200  --live 1000,2000,5000
-         --harvest-up-to 2000  --many 50x500  --expansion 5000  --org 25,50,100,200
+         --harvest-up-to 2000  --many 50x500  --expansion 5000  --org 25,50,100,200  --org-varied 50,200
          --against REV (the offline comparison at an earlier commit).
 Each measurement runs in its own process; nothing here asserts a time, it prints.
 """
@@ -139,14 +139,17 @@ def live(sizes: list[int], harvest_up_to: int) -> None:
         print(f"\n<!-- calls for {size}: {json.dumps(row['calls'])} -->")
 
 
-def organization(sizes: list[int], roles: int = 300) -> None:
-    """--all-accounts on a moto Organization, the auditor in a child process: wall time and its peak RSS."""
-    print("\n## Organization: --all-accounts (moto, 300 roles per member, concurrency 8)\n")
+def organization(sizes: list[int], roles: int = 300, varied: bool = False) -> None:
+    """--all-accounts on a moto Organization, the auditor in a child process: wall time and its peak RSS.
+
+    `varied`: every member drifts in its own roles and ways (by default all members are alike)."""
+    shape = ", each member drifted its own way" if varied else ""
+    print(f"\n## Organization: --all-accounts (moto, 300 roles per member{shape}, concurrency 8)\n")
     print("| members | seconds | bare GAAD floor (s) | ratio | peak RSS (MiB) | API calls (floor) |")
     print("|---:|---:|---:|---:|---:|---:|")
     rows = []
     for size in sizes:
-        [row] = _run("bench.org", str(size), str(roles))
+        [row] = _run("bench.org", str(size), str(roles), *(["varied"] if varied else []))
         rows.append(row)
         ratio = float(row["seconds"]) / float(row["floor_seconds"])  # type: ignore[arg-type]
         print(
@@ -212,6 +215,7 @@ def main() -> None:
     parser.add_argument("--harvest-up-to", type=int, default=2000)
     parser.add_argument("--many", default="50x500")
     parser.add_argument("--org", default="25,50,100,200", help="members of the moto Organization, per run")
+    parser.add_argument("--org-varied", default="50,200", help="the same, each member drifted in its own way")
     parser.add_argument("--against", help="a git revision to time the offline comparison at, for a ratio")
     args = parser.parse_args()
     print(f"# Benchmark results\n\nMachine: {_machine()}. Produced by `python -m bench`.")
@@ -234,6 +238,8 @@ def main() -> None:
         many(count, roles)
     if args.org:
         organization(_sizes(args.org))
+    if args.org_varied:
+        organization(_sizes(args.org_varied), varied=True)
     if args.against:
         against(args.against, _sizes(args.offline)[:2])
 

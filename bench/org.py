@@ -50,15 +50,17 @@ def _organization(members: int) -> list[str]:
     return [status["CreateAccountStatus"]["AccountId"] for status in made]
 
 
-def main(members: int, roles: int, concurrency: int = 8) -> dict[str, Any]:
-    """Seed the organization, time the floor, then run the auditor on it as a child process."""
+def main(members: int, roles: int, concurrency: int = 8, varied: bool = False) -> dict[str, Any]:
+    """Seed the organization, time the floor, then run the auditor on it as a child process.
+
+    `varied`: each member drifts from the baseline in its own roles and ways, not all alike."""
     with moto() as url, tempfile.TemporaryDirectory() as folder:
         ids = _organization(members)
         prod, dev, _ = accounts(roles)
         seed(prod)
-        template = dev.model_dump_json()
-        for account in ids:
-            seed(AccountSnapshot.model_validate_json(template.replace(DEV_ID, account)))
+        for number, account in enumerate(ids):
+            member = accounts(roles, drift_seed=number + 2)[1] if varied else dev
+            seed(AccountSnapshot.model_validate_json(member.model_dump_json().replace(DEV_ID, account)))
         bare_gaad([MANAGEMENT, *ids])  # warm-up: moto builds its per-account state on first use
         floor_seconds, floor_calls = bare_gaad([MANAGEMENT, *ids])
         config = Path(folder) / "config.yaml"
@@ -79,6 +81,7 @@ def main(members: int, roles: int, concurrency: int = 8) -> dict[str, Any]:
     return {
         "members": members,
         "roles": roles,
+        "varied": varied,
         "seconds": round(seconds, 2),
         "floor_seconds": round(floor_seconds, 2),
         "peak_rss_mib": round(int(done.stderr.rsplit("VmHWM:", 1)[1].split()[0]) / 1024, 1),
@@ -89,4 +92,5 @@ def main(members: int, roles: int, concurrency: int = 8) -> dict[str, Any]:
 
 
 if __name__ == "__main__":
-    print(json.dumps(main(int(sys.argv[1]), int(sys.argv[2]) if len(sys.argv) > 2 else 300)))
+    roles = int(sys.argv[2]) if len(sys.argv) > 2 else 300
+    print(json.dumps(main(int(sys.argv[1]), roles, varied="varied" in sys.argv[3:])))

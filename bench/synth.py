@@ -154,9 +154,13 @@ def _drift(role: RoleRecord, kind: str, rng: random.Random) -> RoleRecord | None
     return role.model_copy(update={"inline_policies": inline})
 
 
-def accounts(roles: int, drift_rate: float = 0.05, seed: int = 1) -> tuple[AccountSnapshot, AccountSnapshot, Planted]:
-    """A prod and a dev snapshot with `roles` roles each; about `drift_rate` of dev's roles drifted."""
-    rng = random.Random(seed)
+def accounts(
+    roles: int, drift_rate: float = 0.05, seed: int = 1, drift_seed: int | None = None
+) -> tuple[AccountSnapshot, AccountSnapshot, Planted]:
+    """A prod and a dev snapshot with `roles` roles each; about `drift_rate` of dev's roles drifted.
+
+    `drift_seed` picks which roles drift and how (default: `seed`); the roles themselves follow `seed`."""
+    rng = random.Random(seed if drift_seed is None else drift_seed)
     planted = Planted()
     prod, dev = {}, {}
     for index in range(roles):
