@@ -14,7 +14,7 @@ from typing import Any
 
 from auditor.config import Config, ResolvedAccount
 from auditor.diff import diff_pair
-from auditor.errors import InputFormatError, SnapshotFormatError, SourceError, UsageError
+from auditor.errors import SourceError, UsageError
 from auditor.findings import (
     AccountRef,
     AuditResult,
@@ -37,7 +37,7 @@ from auditor.model.normalized import NormalizedAccount
 from auditor.model.snapshot import AccountSnapshot
 from auditor.normalize import normalize_account
 from auditor.normalize.account import PortableAccount, restore_account
-from auditor.read_ahead import READ_AHEAD_BYTES, ReadAhead, origin_of
+from auditor.read_ahead import READ_AHEAD_BYTES, ReadAhead, named_origin
 from auditor.shards import Shard
 from auditor.sources import Collector
 from auditor.waivers import Waiver, apply_waivers, load_waivers, stale
@@ -215,7 +215,6 @@ class _Reads:
         self._width = max(1, options.concurrency)
         self._progress = options.progress
         self._ahead = ReadAhead(options.read_ahead_bytes, self._width)
-        self._forked = False
         self._started: dict[str, Future[PortableAccount]] = {}
         self._in_workers: set[Future[PortableAccount]] = set()
         self._base: NormalizedAccount | None = None
@@ -224,7 +223,6 @@ class _Reads:
         """Start the first reads that go to worker processes, if any may."""
         first = [a for a in islice(self._targets, self._width) if a.name != self._baseline.name]
         if any(self._ahead.wants(account) for account in first) and self._ahead.begin():
-            self._forked = True
             for account in first:
                 if self._ahead.wants(account):
                     self._started[account.name] = self._start_ahead(account)
@@ -269,7 +267,7 @@ class _Reads:
         started = self._started.pop(account.name, None)
         if started is not None:
             return started
-        if self._forked and account.name != self._baseline.name and self._ahead.wants(account):
+        if self._ahead.open and account.name != self._baseline.name and self._ahead.wants(account):
             return self._start_ahead(account)
         return pool.submit(self._read_here, account)
 
@@ -293,7 +291,7 @@ class _Reads:
         except BrokenProcessPool:
             # A worker died (killed, out of memory): this account is read here instead, and so are the rest.
             log.warning("a worker process reading %s stopped; reading it here", account.name)
-            self._forked = False
+            self._ahead.close()
             return self._read_here(account)
         if isinstance(read, PortableAccount):
             with gc_paused(freeze=True):  # kept for the comparison, as a snapshot read here is
@@ -315,11 +313,8 @@ def load_account(account: ResolvedAccount, collector: Collector) -> NormalizedAc
 
 def normalize(snapshot: AccountSnapshot, account: ResolvedAccount) -> NormalizedAccount:
     """Normalize a collected snapshot, naming its file in any format error."""
-    origin = origin_of(account)
-    try:
+    with named_origin(account) as origin:
         return normalize_account(snapshot, account.name, account.env, account.env_tokens, origin)
-    except InputFormatError as exc:
-        raise SnapshotFormatError(f"{origin}: {exc}") from None
 
 
 def compare_accounts(

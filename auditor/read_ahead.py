@@ -19,8 +19,10 @@ import os
 import signal
 import sys
 import threading
+from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from datetime import datetime
 
 from auditor.config import ResolvedAccount
@@ -33,19 +35,22 @@ READ_AHEAD_BYTES = 8 * 1024 * 1024
 of a second or so, too little to be worth a process."""
 
 
-def origin_of(account: ResolvedAccount) -> str:
-    """How format errors name where an account was read from: its snapshot file, or the account."""
-    return str(account.snapshot) if account.snapshot else f"account {account.name!r}"
+@contextmanager
+def named_origin(account: ResolvedAccount) -> Iterator[str]:
+    """Where `account` was read from, as format errors name it (its snapshot file, or the account); a format
+    error inside the block is raised again naming it."""
+    origin = str(account.snapshot) if account.snapshot else f"account {account.name!r}"
+    try:
+        yield origin
+    except InputFormatError as exc:
+        raise SnapshotFormatError(f"{origin}: {exc}") from None
 
 
 def read_portable(account: ResolvedAccount, now: datetime) -> PortableAccount:
     """Read a snapshot account and sign its roles (run in a worker); a malformed file names itself."""
-    origin = origin_of(account)
     snapshot = collect(account, None, now)
-    try:
+    with named_origin(account) as origin:
         return portable_account(snapshot, account.name, account.env, account.env_tokens, origin)
-    except InputFormatError as exc:
-        raise SnapshotFormatError(f"{origin}: {exc}") from None
 
 
 def usable_cpus() -> int:
@@ -90,10 +95,15 @@ class ReadAhead:
                 pool.shutdown(wait=True, cancel_futures=True)
                 return False
             self._pool = pool
+        return self.open
+
+    @property
+    def open(self) -> bool:
+        """True from a `begin` that forked the workers until `close`."""
         return self._pool is not None
 
     def start(self, account: ResolvedAccount, now: datetime) -> Future[PortableAccount]:
-        """Begin reading `account` in a worker (after `begin` returned True)."""
+        """Begin reading `account` in a worker (while `open`)."""
         if self._pool is None:
             raise RuntimeError("ReadAhead.start before begin")
         return self._pool.submit(read_portable, account, now)

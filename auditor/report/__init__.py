@@ -67,13 +67,13 @@ def render_pieces(
     pieces: dict[str, Iterable[str]] = {}
     for fmt in formats:
         name, renderer = RENDERERS[_known(fmt)]
-        if fmt == "json":
-            pieces[name] = json_pieces(run)
-        elif fmt == "html":
-            pieces[name] = html_pieces(run)
-        else:
-            pieces[name] = Deferred(partial(renderer, run, options))
+        in_pieces = _IN_PIECES.get(fmt)
+        pieces[name] = in_pieces(run) if in_pieces else Deferred(partial(renderer, run, options))
     return pieces
+
+
+_IN_PIECES: dict[str, Callable[[AuditRun], Iterator[str]]] = {"json": json_pieces, "html": html_pieces}
+"""The formats rendered piece by piece; the others are rendered whole when written."""
 
 
 class Deferred(Iterable[str]):
