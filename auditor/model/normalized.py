@@ -54,7 +54,7 @@ class RoleParts(NamedTuple):
 class NormalizedRole:
     """A role whose canonical policies are built on first use.
 
-    `signature` is the role's policies with account ID and env set to placeholders, serialized: two
+    `signature` is a digest of the role's policies with account ID and env set to placeholders: two
     roles with equal signatures are equal in meaning, so most roles of a large account never need
     their documents canonicalized at all (see `auditor.normalize.account`).
     """

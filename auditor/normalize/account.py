@@ -1,7 +1,7 @@
 """AccountSnapshot -> NormalizedAccount: every identity placeholdered, documents canonical when needed.
 
-Each role gets a signature first: its policies with `${Account}` and `${Env}` in place (the same
-rewrite canonicalization applies, at the same places), serialized with sorted keys. Canonical form is
+Each role gets a signature first: the SHA-256 of its policies with `${Account}` and `${Env}` in place (the
+same rewrite canonicalization applies, at the same places), serialized with sorted keys. Canonical form is
 a function of that rewritten text, so equal signatures mean equal meaning, and the comparison builds
 canonical documents only for roles whose signatures differ: a few percent of a large account. (The
 price: a malformed document that is identical in both accounts is not noticed.)
@@ -9,6 +9,7 @@ price: a malformed document that is identical in both accounts is not noticed.)
 
 from __future__ import annotations
 
+import hashlib
 import json
 import pickle
 from dataclasses import dataclass, replace
@@ -148,9 +149,12 @@ class _AccountNormalizer:
             boundary,
         ]
         try:
-            return orjson.dumps(data, option=orjson.OPT_SORT_KEYS)
+            text = orjson.dumps(data, option=orjson.OPT_SORT_KEYS)
         except TypeError:  # integers beyond 64 bits: rare enough for the slow path
-            return json.dumps(data, sort_keys=True, default=str).encode("utf-8")
+            text = json.dumps(data, sort_keys=True, default=str).encode("utf-8")
+        # The text itself runs to kilobytes a role, held for every role of the baseline all run long and sent
+        # back by a worker process; no one can write two texts of one digest, so the digest decides as well.
+        return hashlib.sha256(text).digest()
 
     def _rewritten_document(self, record: ManagedPolicyRecord) -> Any:
         # A customer managed policy is attached to many roles: comparing its document with the one rewritten
