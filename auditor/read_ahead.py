@@ -15,10 +15,7 @@ system without fork, or one that is not Linux), every account is read here as be
 from __future__ import annotations
 
 import multiprocessing
-import os
 import signal
-import sys
-import threading
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -27,6 +24,7 @@ from datetime import datetime
 
 from auditor.config import ResolvedAccount
 from auditor.errors import InputFormatError, SnapshotFormatError
+from auditor.forking import may_fork, usable_cpus
 from auditor.normalize.account import PortableAccount, portable_account
 from auditor.sources import collect
 
@@ -61,12 +59,6 @@ class _Kept:
     """What a worker keeps of its last read."""
 
     snapshot: object = None
-
-
-def usable_cpus() -> int:
-    """CPUs this process may run on."""
-    affinity = getattr(os, "sched_getaffinity", None)
-    return len(affinity(0)) if affinity is not None else os.cpu_count() or 1
 
 
 class ReadAhead:
@@ -132,8 +124,4 @@ def _ignore_interrupts() -> None:
 
 
 def _may_fork() -> bool:
-    return (
-        sys.platform.startswith("linux")
-        and "fork" in multiprocessing.get_all_start_methods()
-        and threading.active_count() == 1
-    )
+    return may_fork() and "fork" in multiprocessing.get_all_start_methods()

@@ -164,10 +164,10 @@ def say(text: str, err: bool = False) -> None:
 def progress() -> Iterator[Callable[[str, int, int], None]]:
     """A progress bar on stderr for each step of a run, e.g. reading and comparing each account (terminal only)."""
     console = Console(stderr=True)
-    bar = Progress(console=console, transient=True, disable=state.quiet or not console.is_terminal)
+    # Redrawn at each step, not by a thread of its own: a run forks worker and helper processes, which it
+    # may do only while no other thread runs (see auditor.forking).
+    bar = Progress(console=console, transient=True, auto_refresh=False, disable=state.quiet or not console.is_terminal)
     task = bar.add_task("reading accounts", total=None)
-    # The display, and the thread that redraws it, start with the run's first step: a run forks its reading
-    # workers before that, while no other thread runs (see auditor.read_ahead).
     shown = False
 
     def advance(step: str, done: int, total: int) -> None:
@@ -175,7 +175,7 @@ def progress() -> Iterator[Callable[[str, int, int], None]]:
         if not shown:
             bar.start()
             shown = True
-        bar.update(task, completed=done, total=total, description=escape(for_terminal(step)))
+        bar.update(task, completed=done, total=total, description=escape(for_terminal(step)), refresh=True)
 
     try:
         yield advance

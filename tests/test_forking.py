@@ -1,0 +1,173 @@
+"""Work shared with forked helper processes gives what one process gives: the results in order, the first
+error in order, and no helper left behind.
+
+Each case runs in a fresh Python process held to two CPUs: helpers are forked only while no other thread
+runs (a pytest worker has threads of its own), and one per other CPU.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bench.synth import write
+
+pytestmark = pytest.mark.skipif(
+    not hasattr(os, "sched_getaffinity") or len(os.sched_getaffinity(0)) < 2, reason="needs two CPUs, and Linux"
+)
+
+# Squares 0..39, helpers taking shares of at least 4: with two CPUs, this process does the even items and one
+# helper the odd ones. Prints each result with whether this process computed it, or the error raised.
+SQUARES = """
+import json, os, sys, threading, time
+os.sched_setaffinity(0, sorted(os.sched_getaffinity(0))[:int(sys.argv[2])])
+from auditor.forking import map_shared
+
+mode, here = sys.argv[1], os.getpid()
+
+def square(i):
+    if mode == "die" and os.getpid() != here:
+        os._exit(9)
+    if mode in ("fail-there", "fail-both") and i == 3 or mode in ("fail-here", "fail-both") and i == 6:
+        raise ValueError(f"item {i}")
+    if mode == "interrupt":
+        if os.getpid() == here and i == 10:
+            raise KeyboardInterrupt
+        time.sleep(0.05)
+    return [i * i, os.getpid() == here]
+
+if mode == "thread":
+    threading.Thread(target=time.sleep, args=(5,), daemon=True).start()
+try:
+    print(json.dumps(map_shared(square, list(range(40)), 4)))
+except ValueError as exc:
+    print("ValueError:", exc)
+except KeyboardInterrupt:
+    try:
+        os.waitpid(-1, os.WNOHANG)
+    except ChildProcessError:
+        print("interrupted; no helper left")
+"""
+
+
+def _squares(mode: str, cpus: int = 2) -> str:
+    done = subprocess.run(
+        [sys.executable, "-c", SQUARES, mode, str(cpus)], capture_output=True, text=True, check=True, timeout=60
+    )
+    return done.stdout.strip()
+
+
+def _results(printed: str) -> list[list]:
+    return json.loads(printed)
+
+
+def test_a_helper_does_every_other_item_and_the_results_come_back_in_order():
+    results = _results(_squares("plain"))
+    assert [value for value, _ in results] == [i * i for i in range(40)]
+    assert [here for _, here in results] == [i % 2 == 0 for i in range(40)]
+
+
+def test_the_share_of_a_helper_that_dies_is_done_here():
+    results = _results(_squares("die"))
+    assert results == [[i * i, True] for i in range(40)]
+
+
+def test_an_error_in_a_helpers_share_is_raised_here():
+    assert _squares("fail-there") == "ValueError: item 3"
+
+
+def test_an_error_in_this_process_share_is_raised_here():
+    assert _squares("fail-here") == "ValueError: item 6"
+
+
+def test_of_errors_in_both_shares_the_first_in_order_is_raised():
+    assert _squares("fail-both") == "ValueError: item 3"
+
+
+def test_ctrl_c_here_stops_and_reaps_the_helpers():
+    assert _squares("interrupt") == "interrupted; no helper left"
+
+
+def test_no_helper_is_forked_while_another_thread_runs():
+    assert _results(_squares("thread")) == [[i * i, True] for i in range(40)]
+
+
+def test_no_helper_is_forked_on_one_cpu():
+    assert _results(_squares("plain", cpus=1)) == [[i * i, True] for i in range(40)]
+
+
+# Compares prod with dev, differing pairs shared from `share` pairs on (or never: `none`), and prints the
+# run's JSON or the error's class and message.
+COMPARE = """
+import logging, os, sys
+os.sched_setaffinity(0, sorted(os.sched_getaffinity(0))[:2])
+from datetime import UTC, datetime
+from auditor import forking, pipeline
+from auditor.config import load_config
+from auditor.errors import AuditorError
+from auditor.report.json import render_json
+
+logging.basicConfig(level=logging.INFO, format="%(message)s")
+if sys.argv[2] == "none":
+    forking.may_fork = lambda: False
+else:
+    pipeline.SHARE_OF_PAIRS = int(sys.argv[2])
+try:
+    run = pipeline.compare_many(load_config(sys.argv[1]), "prod", ["dev"], now=datetime(2026, 1, 1, tzinfo=UTC))
+except AuditorError as exc:
+    print(type(exc).__name__, exc)
+else:
+    print(render_json(run))
+"""
+CONFIG = "accounts:\n  prod: {snapshot: prod.json, env: prod}\n  dev: {snapshot: dev.json, env: dev}\n"
+SHARED = "items shared among"
+
+
+def _compare(folder: Path, share: str) -> tuple[str, str]:
+    done = subprocess.run(
+        [sys.executable, "-c", COMPARE, str(folder / "config.yaml"), share],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    return done.stdout, done.stderr
+
+
+@pytest.fixture(scope="module")
+def accounts(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Two synthetic accounts of 300 roles, a tenth of them drifted."""
+    folder = tmp_path_factory.mktemp("shared")
+    write(300, folder, drift_rate=0.1)
+    (folder / "config.yaml").write_text(CONFIG)
+    return folder
+
+
+def test_a_comparison_shared_with_a_helper_reports_as_one_made_here(accounts: Path):
+    shared, shared_log = _compare(accounts, "4")
+    here, here_log = _compare(accounts, "none")
+    assert SHARED in shared_log and SHARED not in here_log
+    assert json.loads(shared)["comparisons"][0]["findings"]
+    assert shared == here
+
+
+def test_a_policy_malformed_past_its_signature_fails_as_when_compared_here(accounts: Path):
+    broken = accounts.parent / f"{accounts.name}-broken"
+    broken.mkdir(exist_ok=True)
+    (broken / "config.yaml").write_text(CONFIG)
+    (broken / "prod.json").write_bytes((accounts / "prod.json").read_bytes())
+    data = json.loads((accounts / "dev.json").read_text())
+    for name in sorted(data["roles"])[:5]:  # in both shares, likely: the first in order is the error reported
+        bad = {"Statement": [{"Effect": "Maybe", "Action": "s3:*", "Resource": "*"}]}
+        data["roles"][name]["inline_policies"]["Broken"] = bad
+    (broken / "dev.json").write_text(json.dumps(data))
+    shared, shared_log = _compare(broken, "4")
+    assert SHARED in shared_log
+    assert shared.startswith("SnapshotFormatError") and "dev.json" in shared and "Broken" in shared
+    assert shared == _compare(broken, "none")[0]
