@@ -82,8 +82,9 @@ class _Helper:
         self.pid = pid
         self.pipe: int | None = pipe
         """None once closed."""
+        self.reaped = False
         self.status: int | None = None
-        """The exit status, once reaped."""
+        """The exit status once reaped; None where the process ignores SIGCHLD, and so has none."""
 
     @classmethod
     def fork(cls, func: Callable[[Any], Any], share: Sequence[Any]) -> _Helper | None:
@@ -116,8 +117,8 @@ class _Helper:
             return None
         with os.fdopen(pipe, "rb") as source:
             data = source.read()
-        self.status = os.waitpid(self.pid, 0)[1]
-        if self.status != 0:
+        self.status, self.reaped = _reaped(self.pid), True
+        if self.status not in (0, None):  # None: reaped by someone else; a share cut short does not unpickle
             return None
         try:
             done: list[Any] = pickle.loads(data)
@@ -130,10 +131,18 @@ class _Helper:
         pipe, self.pipe = self.pipe, None
         if pipe is not None:
             os.close(pipe)
-        if self.status is None:
+        if not self.reaped:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(self.pid, signal.SIGKILL)
-            self.status = os.waitpid(self.pid, 0)[1]
+            self.status, self.reaped = _reaped(self.pid), True
+
+
+def _reaped(pid: int) -> int | None:
+    """The helper's exit status once it ends (None: see `_Helper.status`)."""
+    try:
+        return os.waitpid(pid, 0)[1]
+    except ChildProcessError:
+        return None
 
 
 def _stop(helpers: list[_Helper]) -> None:

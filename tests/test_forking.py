@@ -43,6 +43,9 @@ def square(i):
 
 if mode == "thread":
     threading.Thread(target=time.sleep, args=(5,), daemon=True).start()
+if mode == "no-sigchld":
+    import signal
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children reaped by the kernel: no exit status to wait for
 try:
     print(json.dumps(map_shared(square, list(range(40)), 4)))
 except ValueError as exc:
@@ -68,6 +71,12 @@ def _results(printed: str) -> list[list]:
 
 def test_a_helper_does_every_other_item_and_the_results_come_back_in_order():
     results = _results(_squares("plain"))
+    assert [value for value, _ in results] == [i * i for i in range(40)]
+    assert [here for _, here in results] == [i % 2 == 0 for i in range(40)]
+
+
+def test_a_process_that_ignores_sigchld_still_takes_its_helpers_results():
+    results = _results(_squares("no-sigchld"))
     assert [value for value, _ in results] == [i * i for i in range(40)]
     assert [here for _, here in results] == [i % 2 == 0 for i in range(40)]
 
