@@ -43,6 +43,10 @@ def square(i):
 
 if mode == "thread":
     threading.Thread(target=time.sleep, args=(5,), daemon=True).start()
+if mode == "no-fork":
+    def no_fork():
+        raise OSError(11, "Resource temporarily unavailable")  # EAGAIN: no process left
+    os.fork = no_fork
 if mode == "no-sigchld":
     import signal
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children reaped by the kernel: no exit status to wait for
@@ -100,6 +104,10 @@ def test_of_errors_in_both_shares_the_first_in_order_is_raised():
 
 def test_ctrl_c_here_stops_and_reaps_the_helpers():
     assert _squares("interrupt") == "interrupted; no helper left"
+
+
+def test_where_no_helper_can_be_forked_the_work_is_done_here():
+    assert _results(_squares("no-fork")) == [[i * i, True] for i in range(40)]
 
 
 def test_no_helper_is_forked_while_another_thread_runs():
