@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import shutil
@@ -14,6 +15,7 @@ import pytest
 import requests
 from moto.server import ThreadedMotoServer
 
+from bench.synth import write
 from tests.scenario import DEV, PROD, seed
 
 REPO = Path(__file__).resolve().parent.parent
@@ -87,6 +89,31 @@ def demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     shutil.copytree(REPO / "baselines" / "demo", tmp_path / "baselines" / "demo")
     monkeypatch.chdir(tmp_path)
     return tmp_path
+
+
+SNAPSHOTS_CONFIG = "accounts:\n  prod: {snapshot: prod.json, env: prod}\n  dev: {snapshot: dev.json, env: dev}\n"
+"""A config comparing prod.json with dev.json, in the folder it is written to."""
+
+
+@pytest.fixture(scope="module")
+def drifted(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """prod.json and dev.json of 300 synthetic roles, a tenth of dev's drifted, and a config naming them."""
+    folder = tmp_path_factory.mktemp("drifted")
+    write(300, folder, drift_rate=0.1)
+    (folder / "config.yaml").write_text(SNAPSHOTS_CONFIG)
+    return folder
+
+
+def changed_dev(folder: Path, change: Callable[[dict[str, Any]], object]) -> Path:
+    """A copy of `folder` (see `drifted`) whose dev.json went through `change`."""
+    copy = folder.parent / f"{folder.name}-changed"
+    copy.mkdir(exist_ok=True)
+    (copy / "config.yaml").write_text(SNAPSHOTS_CONFIG)
+    (copy / "prod.json").write_bytes((folder / "prod.json").read_bytes())
+    data = json.loads((folder / "dev.json").read_text())
+    change(data)
+    (copy / "dev.json").write_text(json.dumps(data))
+    return copy
 
 
 def live_config_text(extra: str = "") -> str:

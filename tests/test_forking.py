@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.synth import write
+from tests.conftest import changed_dev
 
 pytestmark = pytest.mark.skipif(
     not hasattr(os, "sched_getaffinity") or len(os.sched_getaffinity(0)) < 2, reason="needs two CPUs, and Linux"
@@ -141,7 +141,6 @@ except AuditorError as exc:
 else:
     print(render_json(run))
 """
-CONFIG = "accounts:\n  prod: {snapshot: prod.json, env: prod}\n  dev: {snapshot: dev.json, env: dev}\n"
 SHARED = "items shared among"
 
 
@@ -157,33 +156,21 @@ def _compare(folder: Path, share: str) -> tuple[str, str]:
     return done.stdout, done.stderr
 
 
-@pytest.fixture(scope="module")
-def accounts(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Two synthetic accounts of 300 roles, a tenth of them drifted."""
-    folder = tmp_path_factory.mktemp("shared")
-    write(300, folder, drift_rate=0.1)
-    (folder / "config.yaml").write_text(CONFIG)
-    return folder
-
-
-def test_a_comparison_shared_with_a_helper_reports_as_one_made_here(accounts: Path):
-    shared, shared_log = _compare(accounts, "4")
-    here, here_log = _compare(accounts, "none")
+def test_a_comparison_shared_with_a_helper_reports_as_one_made_here(drifted: Path):
+    shared, shared_log = _compare(drifted, "4")
+    here, here_log = _compare(drifted, "none")
     assert SHARED in shared_log and SHARED not in here_log
     assert json.loads(shared)["comparisons"][0]["findings"]
     assert shared == here
 
 
-def test_a_policy_malformed_past_its_signature_fails_as_when_compared_here(accounts: Path):
-    broken = accounts.parent / f"{accounts.name}-broken"
-    broken.mkdir(exist_ok=True)
-    (broken / "config.yaml").write_text(CONFIG)
-    (broken / "prod.json").write_bytes((accounts / "prod.json").read_bytes())
-    data = json.loads((accounts / "dev.json").read_text())
-    for name in sorted(data["roles"])[:5]:  # in both shares, likely: the first in order is the error reported
-        bad = {"Statement": [{"Effect": "Maybe", "Action": "s3:*", "Resource": "*"}]}
-        data["roles"][name]["inline_policies"]["Broken"] = bad
-    (broken / "dev.json").write_text(json.dumps(data))
+def test_a_policy_malformed_past_its_signature_fails_as_when_compared_here(drifted: Path):
+    def bad_effects(data: dict) -> None:
+        for name in sorted(data["roles"])[:5]:  # in both shares, likely: the first in order is the error reported
+            bad = {"Statement": [{"Effect": "Maybe", "Action": "s3:*", "Resource": "*"}]}
+            data["roles"][name]["inline_policies"]["Broken"] = bad
+
+    broken = changed_dev(drifted, bad_effects)
     shared, shared_log = _compare(broken, "4")
     assert SHARED in shared_log
     assert shared.startswith("SnapshotFormatError") and "dev.json" in shared and "Broken" in shared

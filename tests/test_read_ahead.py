@@ -17,9 +17,8 @@ import pytest
 from auditor.config import load_config
 from auditor.pipeline import RunOptions, compare_many
 from bench.synth import write
-from tests.conftest import SHARED_GAAD
+from tests.conftest import SHARED_GAAD, SNAPSHOTS_CONFIG, changed_dev
 
-CONFIG = "accounts:\n  prod: {snapshot: prod.json, env: prod}\n  dev: {snapshot: dev.json, env: dev}\n"
 WORKER = "in a worker process"
 
 # Compares prod with dev, or with the targets of argv[4:] read one at a time (read ahead from 0 bytes, or
@@ -68,46 +67,25 @@ def _run(folder: Path, threshold: str, *extra: str) -> tuple[str, str]:
     return done.stdout, done.stderr
 
 
-@pytest.fixture(scope="module")
-def accounts(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Two synthetic accounts of 300 roles, a tenth of them drifted."""
-    folder = tmp_path_factory.mktemp("ahead")
-    write(300, folder, drift_rate=0.1)
-    (folder / "config.yaml").write_text(CONFIG)
-    return folder
-
-
-def _dev(folder: Path, change) -> Path:
-    """A copy of `folder` whose dev.json went through `change`."""
-    copy = folder.parent / f"{folder.name}-changed"
-    copy.mkdir(exist_ok=True)
-    (copy / "config.yaml").write_text(CONFIG)
-    (copy / "prod.json").write_bytes((folder / "prod.json").read_bytes())
-    data = json.loads((folder / "dev.json").read_text())
-    change(data)
-    (copy / "dev.json").write_text(json.dumps(data))
-    return copy
-
-
 def _first_role(data: dict) -> dict:
     return data["roles"][sorted(data["roles"])[0]]
 
 
-def test_a_target_read_in_a_worker_compares_as_one_read_here(accounts: Path):
-    ahead, ahead_log = _run(accounts, "0")
-    here, here_log = _run(accounts, "none")
+def test_a_target_read_in_a_worker_compares_as_one_read_here(drifted: Path):
+    ahead, ahead_log = _run(drifted, "0")
+    here, here_log = _run(drifted, "none")
     assert WORKER in ahead_log and WORKER not in here_log
     assert json.loads(ahead)["comparisons"][0]["findings"]
     assert ahead == here
 
 
-def test_targets_read_in_workers_one_at_a_time_compare_as_read_here(accounts: Path):
-    folder = accounts.parent / f"{accounts.name}-three"
+def test_targets_read_in_workers_one_at_a_time_compare_as_read_here(drifted: Path):
+    folder = drifted.parent / f"{drifted.name}-three"
     folder.mkdir(exist_ok=True)
     for name in ("prod", "dev"):
-        (folder / f"{name}.json").write_bytes((accounts / f"{name}.json").read_bytes())
-    (folder / "qa.json").write_bytes((accounts / "dev.json").read_bytes().replace(b"-dev", b"-qa"))
-    (folder / "config.yaml").write_text(CONFIG + "  qa: {snapshot: qa.json, env: qa}\n")
+        (folder / f"{name}.json").write_bytes((drifted / f"{name}.json").read_bytes())
+    (folder / "qa.json").write_bytes((drifted / "dev.json").read_bytes().replace(b"-dev", b"-qa"))
+    (folder / "config.yaml").write_text(SNAPSHOTS_CONFIG + "  qa: {snapshot: qa.json, env: qa}\n")
     ahead, ahead_log = _run(folder, "0", "-", "dev", "prod", "qa")  # prod as a target too: the baseline itself
     assert ahead_log.count(WORKER) == 2
     assert [c["target"]["name"] for c in json.loads(ahead)["comparisons"]] == ["dev", "prod", "qa"]
@@ -121,53 +99,53 @@ def test_a_gaad_file_read_in_a_worker_compares_as_one_read_here(tmp_path: Path):
     for role in gaad["RoleDetailList"]:
         role["RolePolicyList"] = role["RolePolicyList"][1:]  # each role lacks its first inline policy in dev
     (tmp_path / "dev.json").write_text(json.dumps(gaad))
-    (tmp_path / "config.yaml").write_text(CONFIG)
+    (tmp_path / "config.yaml").write_text(SNAPSHOTS_CONFIG)
     ahead, ahead_log = _run(tmp_path, "0")
     assert WORKER in ahead_log
     assert json.loads(ahead)["comparisons"][0]["findings"]
     assert ahead == _run(tmp_path, "none")[0]
 
 
-def test_a_malformed_file_read_in_a_worker_fails_as_one_read_here(accounts: Path):
-    broken = _dev(accounts, lambda data: _first_role(data).update(name="a b"))
+def test_a_malformed_file_read_in_a_worker_fails_as_one_read_here(drifted: Path):
+    broken = changed_dev(drifted, lambda data: _first_role(data).update(name="a b"))
     ahead, ahead_log = _run(broken, "0")
     assert WORKER in ahead_log
     assert ahead.startswith("SnapshotFormatError") and "dev.json" in ahead
     assert ahead == _run(broken, "none")[0]
 
 
-def test_a_policy_malformed_past_its_signature_names_file_role_and_policy_as_when_read_here(accounts: Path):
+def test_a_policy_malformed_past_its_signature_names_file_role_and_policy_as_when_read_here(drifted: Path):
     def bad_effect(data: dict) -> None:
         role = _first_role(data)
         role["inline_policies"]["Broken"] = {"Statement": [{"Effect": "Maybe", "Action": "s3:*", "Resource": "*"}]}
 
-    broken = _dev(accounts, bad_effect)
+    broken = changed_dev(drifted, bad_effect)
     ahead, ahead_log = _run(broken, "0")
     assert WORKER in ahead_log
     assert ahead.startswith("SnapshotFormatError") and "dev.json" in ahead and "Broken" in ahead
     assert ahead == _run(broken, "none")[0]
 
 
-def test_an_account_whose_worker_died_is_read_here(accounts: Path):
-    ahead, ahead_log = _run(accounts, "0", "die")
+def test_an_account_whose_worker_died_is_read_here(drifted: Path):
+    ahead, ahead_log = _run(drifted, "0", "die")
     assert WORKER in ahead_log and "stopped; reading it here" in ahead_log
-    assert ahead == _run(accounts, "none")[0]
+    assert ahead == _run(drifted, "none")[0]
 
 
-def test_where_no_process_pool_can_be_made_every_account_is_read_here(accounts: Path):
-    here, here_log = _run(accounts, "0", "nopool")
+def test_where_no_process_pool_can_be_made_every_account_is_read_here(drifted: Path):
+    here, here_log = _run(drifted, "0", "nopool")
     assert WORKER not in here_log
-    assert here == _run(accounts, "none")[0]
+    assert here == _run(drifted, "none")[0]
 
 
-def test_no_worker_is_forked_while_another_thread_runs(accounts: Path, caplog: pytest.LogCaptureFixture):
+def test_no_worker_is_forked_while_another_thread_runs(drifted: Path, caplog: pytest.LogCaptureFixture):
     stop = threading.Event()
     other = threading.Thread(target=stop.wait)
     other.start()
     try:
         with caplog.at_level("INFO", logger="auditor.pipeline"):
             run = compare_many(
-                load_config(accounts / "config.yaml"), "prod", ["dev"], options=RunOptions(read_ahead_bytes=0)
+                load_config(drifted / "config.yaml"), "prod", ["dev"], options=RunOptions(read_ahead_bytes=0)
             )
     finally:
         stop.set()
@@ -178,7 +156,7 @@ def test_no_worker_is_forked_while_another_thread_runs(accounts: Path, caplog: p
 
 def test_the_command_reads_a_large_target_file_in_a_worker(tmp_path: Path):
     write(2000, tmp_path)  # about 10 MB a file: past the size from which a worker is worth starting
-    (tmp_path / "config.yaml").write_text(CONFIG)
+    (tmp_path / "config.yaml").write_text(SNAPSHOTS_CONFIG)
     done = subprocess.run(
         [sys.executable, "-m", "auditor", "-v", "compare", "prod", "dev", "-o", "out", "-f", "json"],
         cwd=tmp_path,
