@@ -46,11 +46,12 @@ def named_origin(account: ResolvedAccount) -> Iterator[str]:
 
 def read_portable(account: ResolvedAccount, now: datetime) -> PortableAccount:
     """Read a snapshot account and sign its roles (run in a worker); a malformed file names itself."""
+    _Kept.snapshot = None
     snapshot = collect(account, None, now)
     with named_origin(account) as origin:
         portable = portable_account(snapshot, account.name, account.env, account.env_tokens, origin)
-    # Freeing millions of parsed objects takes a tenth of a second, which the run would wait for before the
-    # result is sent: they are freed when the worker's next read begins, or not at all when it exits.
+    # Freeing the millions of objects parsed takes 0.06 s at 10,000 roles, which the run would wait for before
+    # the result is sent: they are freed as the worker's next read begins, or not at all when it exits.
     _Kept.snapshot = snapshot
     return portable
 
