@@ -39,6 +39,12 @@ def may_fork() -> bool:
     return sys.platform.startswith("linux") and hasattr(os, "fork") and threading.active_count() == 1
 
 
+def ignore_interrupts() -> None:
+    """In a forked process: leave Ctrl-C to the run, which reaches the whole process group and stops its
+    children itself."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def map_shared(func: Callable[[Item], Result], items: Sequence[Item], min_share: int) -> list[Result]:
     """`[func(item) for item in items]`, with one helper process per other CPU taking a share of at least
     `min_share` items, where one may be forked."""
@@ -99,7 +105,7 @@ class _Helper:
         if pid == 0:  # the helper: never returns, never runs the parent's cleanup or exit handlers
             code = 1
             try:
-                signal.signal(signal.SIGINT, signal.SIG_IGN)
+                ignore_interrupts()
                 os.close(readable)
                 data = pickle.dumps([func(item) for item in share], protocol=pickle.HIGHEST_PROTOCOL)
                 with os.fdopen(writable, "wb") as out:

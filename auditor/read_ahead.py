@@ -8,14 +8,13 @@ accounts stay in threads: they wait on AWS, and their clients and credentials st
 Workers are forked, so they start at once with everything imported (a fresh interpreter would spend about
 0.45 s importing what the read needs, as long as the read it would hide). Forking is safe only while no
 other thread runs, since a lock another thread holds stays held in the child: workers are forked as the
-run begins, before any reading thread or progress display, and where another thread already runs (or on a
-system without fork, or one that is not Linux), every account is read here as before.
+run begins, before any reading thread, and where another thread already runs (or on a system without fork,
+or one that is not Linux), every account is read here as before.
 """
 
 from __future__ import annotations
 
 import multiprocessing
-import signal
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -24,7 +23,7 @@ from datetime import datetime
 
 from auditor.config import ResolvedAccount
 from auditor.errors import InputFormatError, SnapshotFormatError
-from auditor.forking import may_fork, usable_cpus
+from auditor.forking import ignore_interrupts, may_fork, usable_cpus
 from auditor.normalize.account import PortableAccount, portable_account
 from auditor.sources import collect
 
@@ -82,12 +81,12 @@ class ReadAhead:
 
     def begin(self) -> bool:
         """Fork the workers now, if this process may: call before starting any thread. False: read here."""
-        if self._pool is None and _may_fork() and usable_cpus() > 1:
+        if self._pool is None and may_fork() and usable_cpus() > 1:
             try:
                 pool = ProcessPoolExecutor(
                     max_workers=self._workers,
                     mp_context=multiprocessing.get_context("fork"),
-                    initializer=_ignore_interrupts,
+                    initializer=ignore_interrupts,
                 )
             except (ImportError, NotImplementedError, OSError):  # no working semaphores (/dev/shm), as on Lambda
                 return False
@@ -117,12 +116,3 @@ class ReadAhead:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
-
-
-def _ignore_interrupts() -> None:
-    # Ctrl-C reaches the whole process group: the run handles it here and stops the workers itself.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
-def _may_fork() -> bool:
-    return may_fork() and "fork" in multiprocessing.get_all_start_methods()
