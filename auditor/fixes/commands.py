@@ -12,24 +12,28 @@ from auditor.fixes import cloudformation, shell, terraform
 
 def inline_put(role: str, policy: str, document: dict[str, Any]) -> Remediation:
     """Create or replace an inline policy so it matches the baseline."""
-    path = shell.tmp_file(role, policy)
     return Remediation(
         check=shell.command("aws iam get-role-policy", role_name=role, policy_name=policy)
         + "\n"
         + shell.comment(
             "While the drift exists: NoSuchEntity (policy missing) or a document that differs from the one below."
         ),
-        aws_cli="\n".join(
-            [
-                shell.write_file(path, document),
-                shell.command(
-                    "aws iam put-role-policy", role_name=role, policy_name=policy, policy_document=f"file://{path}"
-                ),
-            ]
-        ),
+        aws_cli=_inline_put_cli(role, policy, document),
         cloudformation=cloudformation.inline_policy(role, policy, document),
         terraform=terraform.inline_policy(role, policy, document),
         verify=shell.inline_verify(role, policy, document),
+    )
+
+
+def _inline_put_cli(role: str, policy: str, document: dict[str, Any]) -> str:
+    path = shell.tmp_file(role, policy)
+    return "\n".join(
+        [
+            shell.write_file(path, document),
+            shell.command(
+                "aws iam put-role-policy", role_name=role, policy_name=policy, policy_document=f"file://{path}"
+            ),
+        ]
     )
 
 
@@ -157,7 +161,7 @@ def role_create(wanted: TargetRole) -> Remediation:
         create["permissions_boundary"] = wanted.boundary
     steps.append(shell.command("aws iam create-role", **create))
     for name, document in wanted.inline.items():
-        steps.append(inline_put(role, name, document).aws_cli)
+        steps.append(_inline_put_cli(role, name, document))
     steps.extend(shell.command("aws iam attach-role-policy", role_name=role, policy_arn=arn) for arn in wanted.managed)
     return Remediation(
         check=shell.command("aws iam get-role", role_name=role),
