@@ -57,6 +57,20 @@ def _cli(folder: Path, **env: str) -> str:
     return done.stdout
 
 
+def test_the_command_leaves_only_once_a_report_larger_than_a_pipe_has_gone_through_it(big: Path):
+    # The command leaves without tearing the interpreter down: all it printed must have gone out before.
+    done = subprocess.run(
+        [sys.executable, "-m", "auditor", "compare", "prod", "dev", "--stdout", "json"],
+        cwd=big,
+        env={k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"},  # stdout buffered, as it is by default
+        capture_output=True,
+        check=False,
+    )
+    assert done.returncode == 1, done.stderr
+    assert len(done.stdout) > 1_000_000
+    assert len(json.loads(done.stdout)["comparisons"][0]["findings"]) >= 250
+
+
 def test_severities_are_coloured_on_a_colour_terminal(demo: Path):
     assert COLOUR.search(_cli(demo, FORCE_COLOR="1"))
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sys
 import traceback
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import NoReturn
 
 import click
 
@@ -253,13 +255,18 @@ def _baseline_and_targets(accounts: tuple[str, ...], default: str | None) -> tup
     raise click.UsageError("name a baseline account (auditor compare BASELINE TARGET) or set `baseline` in config")
 
 
-def run() -> None:
+def run() -> NoReturn:
     """Console-script entry point."""
     code = main()
-    if code == EXIT_INTERRUPTED:
-        # Reads still hanging in worker threads would hold the interpreter's exit for minutes; nothing is
-        # left to write, so leave at once.
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os._exit(code)
-    sys.exit(code)
+    # Once main returns, the reports are written and closed and nothing is left to do. Leaving through the
+    # interpreter would free every object and module one by one (0.2 to 0.3 s after a 10,000-role comparison)
+    # for memory the system takes back at once, as mypy's hard_exit also reasons; and after Ctrl-C, reads
+    # still hanging in threads would hold that exit for minutes.
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            if stream is not None:
+                stream.flush()
+        except (OSError, ValueError):
+            code = 120  # what the interpreter exits with when it cannot flush them
+    os._exit(code)
