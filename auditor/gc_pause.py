@@ -57,3 +57,15 @@ def thaw() -> None:
         if _Frozen.here:
             gc.unfreeze()
             _Frozen.here = False
+
+
+@contextmanager
+def frozen() -> Iterator[None]:
+    """Everything alive as the block begins is out of the collector's sight inside it (unless the process froze
+    objects of its own): the findings and modules reports are rendered from, which each full collection while
+    rendering would walk for nothing (0.1 s at 10,000 roles)."""
+    _freeze()
+    try:
+        yield
+    finally:
+        thaw()

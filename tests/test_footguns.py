@@ -6,12 +6,15 @@ import gc
 import json
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+import auditor.cli
 from auditor import load_config
 from auditor.cli import main
 from auditor.errors import UsageError
+from auditor.gc_pause import frozen
 from auditor.pipeline import RunOptions, compare, compare_many
 from auditor.report import write_reports
 from auditor.sources import read_snapshot, write_snapshot
@@ -78,6 +81,32 @@ def test_a_run_leaves_what_its_caller_froze_frozen_and_freezes_nothing_more(demo
     try:
         compare(load_config(demo / "config.yaml"), "prod", "dev", now=NOW)
         assert 0 < gc.get_freeze_count() <= before  # none thawed, none added (some may have been freed)
+    finally:
+        gc.unfreeze()
+
+
+def test_rendering_in_the_command_freezes_what_it_renders_from_and_leaves_nothing_frozen(demo: Path, monkeypatch):
+    gc.unfreeze()
+    seen: list[int] = []
+    rendering = auditor.cli.write_reports
+
+    def write_reports(*args: Any, **kwargs: Any) -> Any:
+        seen.append(gc.get_freeze_count())
+        return rendering(*args, **kwargs)
+
+    monkeypatch.setattr(auditor.cli, "write_reports", write_reports)
+    assert main(["compare", "prod", "dev", "-o", "out"]) == 1
+    assert seen[0] > 0 and gc.get_freeze_count() == 0
+
+
+def test_frozen_leaves_what_its_caller_froze_frozen():
+    gc.unfreeze()
+    gc.freeze()
+    before = gc.get_freeze_count()
+    try:
+        with frozen():
+            pass
+        assert 0 < gc.get_freeze_count() <= before
     finally:
         gc.unfreeze()
 

@@ -29,6 +29,7 @@ from auditor.cli.scheduled import audit_command, merge_command, ticket_command
 from auditor.config import load_config
 from auditor.errors import AuditorError, SourceError
 from auditor.findings import Severity
+from auditor.gc_pause import frozen
 from auditor.pipeline import RunOptions, compare_many, compare_organization
 from auditor.report import FORMATS, RenderOptions, outgoing, render, render_pieces, write_reports
 from auditor.shards import Shard
@@ -133,7 +134,7 @@ def compare_command(
     location, lines = sarif_location(config_path, config, baseline)
     render_options = RenderOptions(config.report.markdown_limit_kb * 1024, threshold, location, lines)
     if to_stdout:
-        with console.status("rendering reports"):
+        with console.status("rendering reports"), frozen():
             rendered = render(run, wanted, render_options)
         console.state.stdout_taken = True
         click.echo(outgoing(rendered)[next(iter(rendered))], nl=False)
@@ -141,7 +142,7 @@ def compare_command(
     else:
         names = "-".join(safe_name(target) for target in targets)
         directory = out_dir or Path("reports") / f"{now:%Y-%m-%d}-{safe_name(baseline)}-vs-{names}"
-        with console.status("rendering and writing reports"):
+        with console.status("rendering and writing reports"), frozen():
             paths = write_reports(render_pieces(run, wanted, render_options), directory)
     console.print_summary(run, paths, threshold, see=paths[0].name if paths else "the report")
     if stats:
