@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 import auditor.cli
-from auditor import load_config
+from auditor import load_config, pipeline
 from auditor.cli import main
 from auditor.errors import UsageError
 from auditor.gc_pause import frozen
@@ -116,6 +116,15 @@ def test_reading_a_snapshot_freezes_what_it_built(demo: Path):
     read_snapshot("baselines/demo/prod.json")
     assert gc.get_freeze_count() > 0
     gc.unfreeze()
+
+
+def test_a_run_holds_its_baseline_when_asked_and_only_until_the_next_run(demo: Path):
+    config = load_config(demo / "config.yaml")
+    compare_many(config, "prod", ["dev"], now=NOW, options=RunOptions(keep_baseline=True))
+    held = pipeline._Kept.baseline
+    assert held is not None and held.name == "prod" and held.roles
+    compare_many(config, "prod", ["dev"], now=NOW)
+    assert pipeline._Kept.baseline is None
 
 
 def test_load_config_takes_a_str_path(demo: Path):

@@ -119,7 +119,10 @@ def compare_command(
         if shard_text is not None and not all_accounts:
             raise click.UsageError("--shard splits an organization: use it with --all-accounts")
         shard = Shard.parse(shard_text) if shard_text else None
-        options = RunOptions(only=role_globs, concurrency=concurrency, progress=progress, shard=shard)
+        # The command exits once the reports are written: the baseline is left for the exit to free.
+        options = RunOptions(
+            only=role_globs, concurrency=concurrency, progress=progress, shard=shard, keep_baseline=True
+        )
         if all_accounts:
             if len(accounts) != 1:
                 raise click.UsageError(
