@@ -53,6 +53,12 @@ class RoleDiff:
 NO_DIFF = RoleDiff(changes=[])
 
 
+def import_deepdiff() -> None:
+    """Import deepdiff now rather than at the first pair that differs (45 ms or more): for a process with time
+    to spare before its comparison, such as one waiting for a worker process's read."""
+    import deepdiff  # noqa: F401
+
+
 def diff_pair(pair: RolePair, envs: tuple[str, str] = ("", "")) -> RoleDiff:
     """The policies that differ between a matched pair and their effect; NO_DIFF for an unpaired role.
 

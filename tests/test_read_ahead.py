@@ -167,3 +167,28 @@ def test_the_command_reads_a_large_target_file_in_a_worker(tmp_path: Path):
     assert done.returncode == 1, done.stderr[-2000:]
     assert f"reading account dev from dev.json {WORKER}" in done.stderr
     assert json.loads((tmp_path / "out" / "report.json").read_text())["comparisons"][0]["findings"]
+
+
+_IMPORTED = """
+import sys
+from auditor.config import load_config
+from auditor.pipeline import RunOptions, compare_many
+threshold = None if sys.argv[2] == "none" else int(sys.argv[2])
+compare_many(load_config(sys.argv[1]), "prod", ["dev"], options=RunOptions(read_ahead_bytes=threshold))
+print("deepdiff" in sys.modules)
+"""
+
+
+@pytest.mark.parametrize(("threshold", "imported"), [("0", "True"), ("none", "False")])
+def test_deepdiff_is_imported_while_a_worker_reads_and_not_for_pairs_that_all_agree(
+    tmp_path: Path, threshold: str, imported: str
+):
+    write(50, tmp_path, drift_rate=0.0)
+    (tmp_path / "config.yaml").write_text(SNAPSHOTS_CONFIG)
+    done = subprocess.run(
+        [sys.executable, "-c", _IMPORTED, str(tmp_path / "config.yaml"), threshold],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert done.stdout.strip() == imported
