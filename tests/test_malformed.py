@@ -157,6 +157,7 @@ SNAPSHOTS: dict[str, str] = {
     ),
     "json: 5,000-digit number": json.dumps(DEV).replace('"2012-10-17"', "9" * 5000, 1),
     "json: Infinity": json.dumps(DEV).replace('"2012-10-17"', "Infinity", 1),
+    "json: a number past a double's range": json.dumps(DEV).replace('"2012-10-17"', "-1e400", 1),
     "json: policy nested 400 levels": _snap(
         lambda d: _role(d)["inline_policies"]["DataAccess"]["Statement"][0].update(Condition="NEST")
     ).replace('"NEST"', '{"a": ' * 400 + "1" + "}" * 400),

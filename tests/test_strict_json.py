@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from auditor.model.documents import _no_constant, _unique_keys, kept_every_key, loads_strict
+from auditor.model.documents import _finite, _no_constant, _unique_keys, kept_every_key, loads_strict
 
 # Keys and strings full of what counting colons must see through: colons, quotes, backslashes, escapes.
 _TRICKY = st.text(alphabet='ab:"\\/u03é\u2028', max_size=6)
@@ -72,7 +73,7 @@ def _outcome(parse: Any, text: str | bytes) -> Any:
 
 
 def _hooked(text: str | bytes) -> Any:
-    return json.loads(text, object_pairs_hook=_unique_keys, parse_constant=_no_constant)
+    return json.loads(text, object_pairs_hook=_unique_keys, parse_float=_finite, parse_constant=_no_constant)
 
 
 @given(_NODES, _STYLES, st.booleans())
@@ -118,3 +119,9 @@ def test_a_repeated_key_is_named_though_an_escaped_colon_makes_up_for_its_own():
     # Two colons written, two in the data: the first pair's was lost, the second's escaped one came in.
     with pytest.raises(ValueError, match="duplicate key 'a'"):
         loads_strict('{"a": 1, "a": "\\u003a"}')
+
+
+@pytest.mark.parametrize("number", ["1e400", "-1E+309"])
+def test_a_number_past_a_doubles_range_is_refused_not_read_as_infinity(number: str):
+    with pytest.raises(ValueError, match=re.escape(f"the number {number} is out of range")):
+        loads_strict(f'{{"a": [{number}]}}')

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -37,18 +38,28 @@ def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
+def _finite(text: str) -> float:
+    # JSON has no infinity; a number past a double's range would read as one, and orjson (which signs roles
+    # and carries them between processes) writes infinity as null.
+    number = float(text)
+    if not math.isfinite(number):
+        raise ValueError(f"the number {text[:40]} is out of range")
+    return number
+
+
 def loads_strict(text: str | bytes) -> Any:
-    """Parse JSON, refusing duplicate keys, NaN/Infinity and absurd nesting (ValueError says which).
+    """Parse JSON, refusing duplicate keys, NaN/Infinity (or numbers that would read as it) and absurd nesting
+    (ValueError says which).
 
     json.JSONDecodeError carries the position; other ValueErrors describe the problem in words.
     """
     try:
         # A hook on every object doubles the time json takes on a large snapshot; parsed without one, the
         # data is checked for lost keys at once, and parsed again with the hook only when that cannot tell.
-        data = json.loads(text, parse_constant=_no_constant)
+        data = json.loads(text, parse_float=_finite, parse_constant=_no_constant)
         if kept_every_key(text, data):
             return data
-        return json.loads(text, object_pairs_hook=_unique_keys, parse_constant=_no_constant)
+        return json.loads(text, object_pairs_hook=_unique_keys, parse_float=_finite, parse_constant=_no_constant)
     except RecursionError:
         raise ValueError("nested too deeply") from None
 
