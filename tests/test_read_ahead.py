@@ -106,6 +106,20 @@ def test_a_gaad_file_read_in_a_worker_compares_as_one_read_here(tmp_path: Path):
     assert ahead == _run(tmp_path, "none")[0]
 
 
+def test_a_role_that_json_cannot_carry_between_processes_compares_as_read_here(drifted: Path):
+    # Role records go from the worker as JSON, which orjson writes only with integers of 64 bits at most.
+    def huge_number(data: dict) -> None:
+        statement = {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}
+        statement["Condition"] = {"NumericLessThan": {"s3:max-keys": 2**70}}
+        data["roles"]["svc00000-role-dev"]["inline_policies"]["Huge"] = {"Statement": [statement]}
+
+    changed = changed_dev(drifted, huge_number)
+    ahead, ahead_log = _run(changed, "0")
+    assert WORKER in ahead_log
+    assert "Inline policy Huge on svc00000-role-dev" in ahead
+    assert ahead == _run(changed, "none")[0]
+
+
 def test_a_malformed_file_read_in_a_worker_fails_as_one_read_here(drifted: Path):
     broken = changed_dev(drifted, lambda data: _first_role(data).update(name="a b"))
     ahead, ahead_log = _run(broken, "0")

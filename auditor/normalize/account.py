@@ -56,13 +56,13 @@ def _context(account: NormalizedAccount) -> AccountContext:
 
 
 PortableRole = tuple[str, str, str, dict[str, str], bytes, bool, bytes]
-"""name, ARN, path, tags, signature, has_unreadable, and the role's record pickled as plain data."""
+"""name, ARN, path, tags, signature, has_unreadable, and the role's record as JSON (or pickled plain data)."""
 
 
 @dataclass(frozen=True, slots=True)
 class PortableAccount:
     """A normalized account in a form another process hands over cheaply: every role's signature, and each
-    record as bytes, unpickled only for the few roles whose policies differ (pickling the whole snapshot
+    record as bytes, read back only for the few roles whose policies differ (pickling the whole snapshot
     costs more than reading the file)."""
 
     account: NormalizedAccount
@@ -81,8 +81,7 @@ def portable_account(
     roles: list[PortableRole] = []
     for record in snapshot.roles.values():
         role = normalizer.role(record)
-        plain = pickle.dumps(_plain(record), protocol=pickle.HIGHEST_PROTOCOL)
-        roles.append((role.name, role.arn, role.path, role.tags, role.signature, role.has_unreadable, plain))
+        roles.append((role.name, role.arn, role.path, role.tags, role.signature, role.has_unreadable, _packed(record)))
     return PortableAccount(account, origin, roles)
 
 
@@ -99,7 +98,7 @@ def restore_account(portable: PortableAccount) -> NormalizedAccount:
 
 
 def _plain(record: RoleRecord) -> dict[str, Any]:
-    # Plain dicts pickle in C; pydantic models one by one through their state. The fields are all there is.
+    # Plain dicts serialize in C; pydantic models one by one through their state. The fields are all there is.
     plain = dict(record.__dict__)
     plain["managed_policies"] = [dict(policy.__dict__) for policy in record.managed_policies]
     if record.permissions_boundary is not None:
@@ -107,9 +106,19 @@ def _plain(record: RoleRecord) -> dict[str, Any]:
     return plain
 
 
-def _record(plain: bytes) -> RoleRecord:
-    # Bytes from the worker process this run started, never from outside it.
-    return RoleRecord.model_validate(pickle.loads(plain))
+def _packed(record: RoleRecord) -> bytes:
+    # A record is JSON data (loads_strict admits no infinity, which orjson would write as null): orjson writes
+    # 10,000 of them in half the time pickle takes, and reads them back faster too.
+    plain = _plain(record)
+    try:
+        return orjson.dumps(plain)
+    except orjson.JSONEncodeError:  # integers beyond 64 bits, lone surrogates: rare enough for pickle
+        return pickle.dumps(plain, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _record(packed: bytes) -> RoleRecord:
+    # Bytes from the worker process this run started, never from outside it: a JSON object, or a pickle.
+    return RoleRecord.model_validate(orjson.loads(packed) if packed[:1] == b"{" else pickle.loads(packed))
 
 
 class _AccountNormalizer:
