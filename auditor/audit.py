@@ -13,12 +13,12 @@ from auditor.config import Config
 from auditor.errors import HistoryError, UsageError
 from auditor.findings import AuditResult, AuditRun, Severity
 from auditor.history import load_result, mark
-from auditor.names import sanitized
+from auditor.names import safe_name
 from auditor.pipeline import RunOptions, compare_many, compare_organization, shard_key
 from auditor.report import Deferred, RenderOptions, masked, render_pieces
 from auditor.report.run_summary import TrendPoint, render_index, render_summary, render_ticket
+from auditor.report.sarif import sarif_location
 from auditor.shards import Shard
-from auditor.sources.snapshot import RoleLines
 from auditor.store import (
     RUN_RECORD,
     TICKET,
@@ -231,22 +231,6 @@ def _point(run_id: str, started_at: datetime, record: RunRecord) -> TrendPoint:
     return TrendPoint(run_id, started_at, total, new, resolved, record.complete)
 
 
-def sarif_location(config_path: Path, config: Config, baseline: str) -> tuple[str, Mapping[str, int]]:
-    """The file SARIF results point at (the baseline's snapshot, or the config), and each role's line in it."""
-    snapshot = config.accounts[baseline].snapshot if baseline in config.accounts else None
-    path = snapshot or config_path
-    try:
-        uri = path.resolve().relative_to(Path.cwd().resolve()).as_posix()
-    except ValueError:
-        uri = path.as_posix()
-    return uri, RoleLines(snapshot) if snapshot else {}
-
-
 def comparison_folder(result: AuditResult) -> str:
     """The folder of one comparison inside a run: `<baseline>-vs-<target>` (file-name safe)."""
     return f"{safe_name(result.baseline.name)}-vs-{safe_name(result.target.name)}"
-
-
-def safe_name(name: str) -> str:
-    """A config name made safe for a file name: nothing but letters, digits, `_` and `-`."""
-    return sanitized(name, "A-Za-z0-9_-") or "account"

@@ -18,3 +18,8 @@ def sanitized(text: str, allowed: str = "A-Za-z0-9_.-", joiner: str = "-", *, fo
 @cache
 def _outside(allowed: str) -> re.Pattern[str]:
     return re.compile(f"[^{allowed}]+")
+
+
+def safe_name(name: str) -> str:
+    """A config name made safe for a file name: nothing but letters, digits, `_` and `-`."""
+    return sanitized(name, "A-Za-z0-9_-") or "account"

@@ -258,3 +258,20 @@ def test_an_offline_compare_does_without_boto3(demo: Path):
     )
     done = subprocess.run([sys.executable, "-c", script], cwd=demo, capture_output=True, text=True, check=True)
     assert done.stdout.split() == ["1", "[]"]
+
+
+def test_compare_does_without_the_modules_of_scheduled_audits(demo: Path):
+    # History stores, trends and the ticket client are start-up time that only `audit`, `merge` and `ticket` use.
+    script = (
+        "import sys\nfrom auditor.cli import main\ncode = main(['compare', 'prod', 'dev', '-o', 'out', '-q'])\n"
+        "later = ('auditor.audit', 'auditor.cli.scheduled', 'auditor.merge', 'auditor.store', 'auditor.tickets')\n"
+        "print(code, sorted(m for m in sys.modules if m.startswith(later)))"
+    )
+    done = subprocess.run([sys.executable, "-c", script], cwd=demo, capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["1", "[]"]
+
+
+def test_help_lists_the_commands_imported_only_when_used(capsys):
+    assert main(["--help"]) == 0
+    listed = capsys.readouterr().out.split("Commands:")[1].split()
+    assert {"audit", "compare", "merge", "policy", "snapshot", "ticket"} <= set(listed)

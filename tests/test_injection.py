@@ -14,8 +14,8 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from auditor.audit import safe_name
 from auditor.cli import main
+from auditor.names import safe_name
 from auditor.terminal import UNSAFE
 from tests.hostile import HOSTILE, SHELL_ACTION, TERMINAL, TRACKER, hostile_demo
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from auditor.audit import compare_audits, mark_audits, render_audit, run_audits, sarif_location, write_audit
+from auditor.audit import compare_audits, mark_audits, render_audit, run_audits, write_audit
 from auditor.cli import console
 from auditor.cli.exits import EXIT_CLEAN, exit_code
 from auditor.cli.options import SEVERITIES, config_option, fail_on_option, format_list, format_option, output_options
@@ -18,6 +18,7 @@ from auditor.findings import Severity
 from auditor.gc_pause import frozen
 from auditor.merge import AuditPart, ShardPart, merge_parts, merge_runs, part_name, read_parts, read_run
 from auditor.report import RenderOptions, outgoing, render_pieces, write_reports
+from auditor.report.sarif import sarif_location
 from auditor.shards import Shard
 from auditor.store import HistoryStore, open_store
 from auditor.tickets import load_run

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
+from auditor.config import Config
 from auditor.findings import AuditResult, AuditRun, Finding, FindingKind, Severity
 from auditor.findings.model import KIND_PRIORITY
+from auditor.sources.snapshot import RoleLines
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 LEVELS = {
@@ -152,3 +155,14 @@ def _version() -> str:
         return version("iam-drift-auditor")
     except PackageNotFoundError:  # running from a source tree that was not installed
         return "0+unknown"
+
+
+def sarif_location(config_path: Path, config: Config, baseline: str) -> tuple[str, Mapping[str, int]]:
+    """The file SARIF results point at (the baseline's snapshot, or the config), and each role's line in it."""
+    snapshot = config.accounts[baseline].snapshot if baseline in config.accounts else None
+    path = snapshot or config_path
+    try:
+        uri = path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        uri = path.as_posix()
+    return uri, RoleLines(snapshot) if snapshot else {}
