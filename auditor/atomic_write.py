@@ -22,6 +22,8 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TextIO
 
+from auditor.forking import map_shared
+
 MARKER = ".iam-drift-auditor"
 """Put in every folder the tool writes, so it replaces only folders it wrote."""
 _RENAME_EXCHANGE = 2
@@ -60,6 +62,8 @@ def write_folder_atomic(folder: Path, files: Mapping[str, str | Iterable[str]]) 
     An existing folder is replaced only if this tool wrote it (its marker file) or it is empty;
     OSError otherwise, and for anything at `folder` that is not a folder.
     """
+    # Pieces are made as they are read (reports rendered as they are written): most of the work, which forked
+    # helpers share, each writing whole files of its own (see auditor.forking).
     folder = _resolved(folder)
     if folder.exists() and not _ours(folder):
         raise OSError(
@@ -68,20 +72,31 @@ def write_folder_atomic(folder: Path, files: Mapping[str, str | Iterable[str]]) 
     folder.parent.mkdir(parents=True, exist_ok=True)
     clean_leftovers(folder.parent, folder.name)
     staging = folder.parent / f".{folder.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
+    every = {**files, MARKER: "written by iam-drift-auditor; replaced whole by each run\n"}
+    made = [(staging / relative, text) for relative, text in every.items() if not isinstance(text, str)]
     try:
-        for relative, text in {**files, MARKER: "written by iam-drift-auditor; replaced whole by each run\n"}.items():
-            target = staging / relative
-            target.parent.mkdir(parents=True, exist_ok=True)
-            with open(target, "w", encoding="utf-8", newline="\n") as handle:
-                for piece in [text] if isinstance(text, str) else text:
-                    _write_in_slices(handle, piece)
-                handle.flush()
-                os.fsync(handle.fileno())
+        for relative, text in every.items():
+            if isinstance(text, str):
+                _write_file(staging / relative, [text])
+        map_shared(_write_made, made, 1, once=True)
         _swap_in(staging, folder)
     finally:
         shutil.rmtree(staging, ignore_errors=True)  # the new folder if the swap failed, else the old one
     _sync_folder(folder.parent)
     return [folder / relative for relative in files]
+
+
+def _write_made(item: tuple[Path, Iterable[str]]) -> None:
+    _write_file(*item)
+
+
+def _write_file(target: Path, pieces: Iterable[str]) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with open(target, "w", encoding="utf-8", newline="\n") as handle:
+        for piece in pieces:
+            _write_in_slices(handle, piece)
+        handle.flush()
+        os.fsync(handle.fileno())
 
 
 def _write_in_slices(handle: TextIO, text: str) -> None:

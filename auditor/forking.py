@@ -2,13 +2,17 @@
 
 Python runs one thread of Python code at a time, so comparing thousands of differing roles uses one CPU
 however many there are. A forked helper starts at once with every module and all the data already in
-place (copy-on-write), and takes every n-th item. Forking is safe only while no other thread runs (a lock
-another thread holds stays held in the child), so helpers are forked only then, and only on Linux.
+place (copy-on-write). Each process takes the next item not yet taken as it finishes one, so that a few
+costly items (a report in HTML beside one in JSON) do not leave one process working while the others wait.
+Forking is safe only while no other thread runs (a lock another thread holds stays held in the child), so
+helpers are forked only then, and only on Linux.
 
 The results are those of one process in every case: in order, and when an item raises, the first such
 error in order. A helper that fails in any way (its item raises, it is killed, its results cannot be
-pickled) has its share done again here, in order; an error here stops the helpers and does the whole
-work again here.
+pickled) has the items it took done again here, in order; an error here stops the helpers and does the
+whole work again here. Items that can be used only once (iterators, such as reports rendered as they are
+written) cannot be done again here once this process has begun them: with `once`, an error here stops the
+helpers and is raised as it is.
 """
 
 from __future__ import annotations
@@ -18,9 +22,10 @@ import logging
 import os
 import pickle
 import signal
+import struct
 import sys
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
 log = logging.getLogger(__name__)
@@ -45,40 +50,73 @@ def ignore_interrupts() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def map_shared(func: Callable[[Item], Result], items: Sequence[Item], min_share: int) -> list[Result]:
-    """`[func(item) for item in items]`, with one helper process per other CPU taking a share of at least
-    `min_share` items, where one may be forked."""
+def map_shared(
+    func: Callable[[Item], Result], items: Sequence[Item], min_share: int, once: bool = False
+) -> list[Result]:
+    """`[func(item) for item in items]`, shared with one helper process per other CPU where one may be forked
+    and there are at least `min_share` items per process; `once`: see above."""
     shares = min(usable_cpus(), len(items) // max(1, min_share))
     if shares < 2 or not may_fork():
         return [func(item) for item in items]
     log.info("%d items shared among %d processes", len(items), shares)
     helpers: list[_Helper] = []
-    try:
-        for share in range(1, shares):
-            helper = _Helper.fork(func, items[share::shares])
-            if helper is None:  # no memory or no process left for a fork
-                _stop(helpers)
-                return [func(item) for item in items]
-            helpers.append(helper)
-        results: list[Result | None] = [None] * len(items)
+    with _Claims(len(items)) as claims:
         try:
-            results[0::shares] = [func(item) for item in items[0::shares]]
-        except Exception:  # noqa: BLE001 - done again in one process, which meets it (or one before it)
-            _stop(helpers)
-            return [func(item) for item in items]
-        failed: list[int] = []
-        for share, helper in enumerate(helpers, start=1):
-            done = helper.results()
-            if done is None:
-                failed.extend(range(share, len(items), shares))
-            else:
-                results[share::shares] = done
-    except BaseException:
-        _stop(helpers)  # Ctrl-C: helpers ignore it, so the run stops them itself
-        raise
-    for index in sorted(failed):
-        results[index] = func(items[index])
-    return results  # type: ignore[return-value]  # every slot is filled above
+            for _ in range(1, shares):
+                helper = _Helper.fork(func, items, claims)
+                if helper is None:  # no memory or no process left for a fork: what is left is done here
+                    break
+                helpers.append(helper)
+            results: dict[int, Result] = {}
+            try:
+                for index in claims:
+                    results[index] = func(items[index])
+            except Exception:
+                _stop(helpers)
+                if once:
+                    raise
+                return [func(item) for item in items]  # done again in one process, which meets it (or one before)
+            for helper in helpers:
+                results.update(helper.results() or {})
+        except BaseException:
+            _stop(helpers)  # Ctrl-C: helpers ignore it, so the run stops them itself
+            raise
+    # Taken by a helper that failed: done here, in order, where the first error among them is the first of all.
+    return [results[index] if index in results else func(item) for index, item in enumerate(items)]
+
+
+_INDEX = struct.Struct("<I")
+_CLAIMS = 1024
+"""At most this many claims, 4 KiB of indices: what any pipe holds, even one the system gives a single page."""
+
+
+class _Claims:
+    """Every item's index, in order, in a pipe all processes read: a read of one index takes that item (with more
+    than _CLAIMS items, a run of items). Reads of a few bytes from a pipe are whole, so nothing is taken twice;
+    the writing end is closed before any helper is forked, so an empty pipe reads as its end."""
+
+    def __init__(self, count: int) -> None:
+        self._count = count
+        self._step = max(1, -(-count // _CLAIMS))
+        self._readable, writable = os.pipe()
+        try:
+            os.write(writable, b"".join(_INDEX.pack(start) for start in range(0, count, self._step)))
+        except BaseException:
+            os.close(self._readable)
+            raise
+        finally:
+            os.close(writable)
+
+    def __iter__(self) -> Iterator[int]:
+        while taken := os.read(self._readable, _INDEX.size):
+            start = _INDEX.unpack(taken)[0]
+            yield from range(start, min(start + self._step, self._count))
+
+    def __enter__(self) -> _Claims:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        os.close(self._readable)
 
 
 class _Helper:
@@ -93,8 +131,8 @@ class _Helper:
         """The exit status once reaped; None where the process ignores SIGCHLD, and so has none."""
 
     @classmethod
-    def fork(cls, func: Callable[[Any], Any], share: Sequence[Any]) -> _Helper | None:
-        """Fork a helper doing `share`; None if no process can be forked."""
+    def fork(cls, func: Callable[[Any], Any], items: Sequence[Any], claims: _Claims) -> _Helper | None:
+        """Fork a helper doing the items it takes from `claims`; None if no process can be forked."""
         readable, writable = os.pipe()
         try:
             pid = os.fork()
@@ -107,7 +145,8 @@ class _Helper:
             try:
                 ignore_interrupts()
                 os.close(readable)
-                data = pickle.dumps([func(item) for item in share], protocol=pickle.HIGHEST_PROTOCOL)
+                done = {index: func(items[index]) for index in claims}
+                data = pickle.dumps(done, protocol=pickle.HIGHEST_PROTOCOL)
                 with os.fdopen(writable, "wb") as out:
                     out.write(data)
                 code = 0
@@ -116,8 +155,8 @@ class _Helper:
         os.close(writable)
         return cls(pid, readable)
 
-    def results(self) -> list[Any] | None:
-        """The share's results, once the helper is done; None if it failed in any way."""
+    def results(self) -> dict[int, Any] | None:
+        """The results of the items it took, by index, once the helper is done; None if it failed in any way."""
         pipe, self.pipe = self.pipe, None
         if pipe is None:
             return None
@@ -127,7 +166,7 @@ class _Helper:
         if self.status not in (0, None):  # None: reaped by someone else; a share cut short does not unpickle
             return None
         try:
-            done: list[Any] = pickle.loads(data)
+            done: dict[int, Any] = pickle.loads(data)
         except Exception:  # noqa: BLE001 - a result that pickles but does not unpickle: its share is done here
             return None
         return done

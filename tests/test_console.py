@@ -75,6 +75,24 @@ def test_severities_are_coloured_on_a_colour_terminal(demo: Path):
     assert COLOUR.search(_cli(demo, FORCE_COLOR="1"))
 
 
+@pytest.mark.skipif(
+    not hasattr(os, "sched_getaffinity") or len(os.sched_getaffinity(0)) < 2, reason="needs two CPUs, and Linux"
+)
+def test_what_a_terminal_shows_while_reports_are_written_lets_helpers_write_them(demo: Path):
+    # A spinner's thread would keep the run from forking the helpers that render the reports.
+    done = subprocess.run(
+        [sys.executable, "-m", "auditor", "compare", "prod", "dev", "-o", "out", "-v"],
+        cwd=demo,
+        env={k: v for k, v in os.environ.items() if k != "NO_COLOR"} | {"FORCE_COLOR": "1"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 1, done.stderr
+    assert "rendering and writing reports" in done.stderr
+    assert "3 items shared among 2 processes" in done.stderr
+
+
 def test_no_color_turns_every_escape_code_off(demo: Path):
     out = _cli(demo, FORCE_COLOR="1", NO_COLOR="1")
     assert "\x1b" not in out and "[critical]" in out

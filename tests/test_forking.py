@@ -21,24 +21,28 @@ pytestmark = pytest.mark.skipif(
     not hasattr(os, "sched_getaffinity") or len(os.sched_getaffinity(0)) < 2, reason="needs two CPUs, and Linux"
 )
 
-# Squares 0..39, helpers taking shares of at least 4: with two CPUs, this process does the even items and one
-# helper the odd ones. Prints each result with whether this process computed it, or the error raised.
+# Squares 0..39, helpers taking shares of at least 4: with two CPUs, this process and one helper. Prints each
+# result with whether this process computed it, or the error raised.
 SQUARES = """
 import json, os, sys, threading, time
 os.sched_setaffinity(0, sorted(os.sched_getaffinity(0))[:int(sys.argv[2])])
 from auditor.forking import map_shared
 
 mode, here = sys.argv[1], os.getpid()
+done_here = []
 
 def square(i):
-    if mode == "die" and os.getpid() != here:
+    if mode.endswith("die") and os.getpid() != here:
         os._exit(9)
-    if mode in ("fail-there", "fail-both") and i == 3 or mode in ("fail-here", "fail-both") and i == 6:
+    if mode == "fail-there" and os.getpid() != here:
         raise ValueError(f"item {i}")
-    if mode == "interrupt":
-        if os.getpid() == here and i == 10:
+    if mode in ("fail", "fail-both", "once-fail") and i == 6 or mode == "fail-both" and i == 3:
+        raise ValueError(f"item {i}")
+    if mode == "interrupt" and os.getpid() == here:
+        done_here.append(i)
+        if len(done_here) == 5:
             raise KeyboardInterrupt
-        time.sleep(0.05)
+    time.sleep(2 if mode == "lopsided" and i == 0 else 0.01)
     return [i * i, os.getpid() == here]
 
 if mode == "thread":
@@ -51,7 +55,10 @@ if mode == "no-sigchld":
     import signal
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children reaped by the kernel: no exit status to wait for
 try:
-    print(json.dumps(map_shared(square, list(range(40)), 4)))
+    if mode.startswith("once"):  # items an iterator each, usable once
+        print(json.dumps(map_shared(lambda item: square(next(item)), [iter([i]) for i in range(40)], 4, once=True)))
+    else:
+        print(json.dumps(map_shared(square, list(range(40)), 4)))
 except ValueError as exc:
     print("ValueError:", exc)
 except KeyboardInterrupt:
@@ -73,33 +80,48 @@ def _results(printed: str) -> list[list]:
     return json.loads(printed)
 
 
-def test_a_helper_does_every_other_item_and_the_results_come_back_in_order():
+def test_items_are_shared_with_a_helper_and_the_results_come_back_in_order():
     results = _results(_squares("plain"))
     assert [value for value, _ in results] == [i * i for i in range(40)]
-    assert [here for _, here in results] == [i % 2 == 0 for i in range(40)]
+    assert {here for _, here in results} == {True, False}
+
+
+def test_a_process_takes_the_next_item_as_it_finishes_one():
+    # Item 0 takes two seconds, the others a hundredth each: whoever takes it does nothing else.
+    results = _results(_squares("lopsided"))
+    assert [value for value, _ in results] == [i * i for i in range(40)]
+    assert {here for _, here in results[1:]} == {not results[0][1]}
 
 
 def test_a_process_that_ignores_sigchld_still_takes_its_helpers_results():
     results = _results(_squares("no-sigchld"))
     assert [value for value, _ in results] == [i * i for i in range(40)]
-    assert [here for _, here in results] == [i % 2 == 0 for i in range(40)]
+    assert {here for _, here in results} == {True, False}
 
 
-def test_the_share_of_a_helper_that_dies_is_done_here():
+def test_the_items_a_helper_that_dies_took_are_done_here():
     results = _results(_squares("die"))
     assert results == [[i * i, True] for i in range(40)]
 
 
-def test_an_error_in_a_helpers_share_is_raised_here():
-    assert _squares("fail-there") == "ValueError: item 3"
+def test_the_items_of_a_helper_that_raises_are_done_again_here():
+    assert _results(_squares("fail-there")) == [[i * i, True] for i in range(40)]
 
 
-def test_an_error_in_this_process_share_is_raised_here():
-    assert _squares("fail-here") == "ValueError: item 6"
+def test_an_error_is_raised_here_wherever_its_item_was_done():
+    assert _squares("fail") == "ValueError: item 6"
 
 
-def test_of_errors_in_both_shares_the_first_in_order_is_raised():
+def test_of_several_errors_the_first_in_order_is_raised():
     assert _squares("fail-both") == "ValueError: item 3"
+
+
+def test_items_usable_once_that_a_helper_took_are_done_here_from_the_start():
+    assert _results(_squares("once-die")) == [[i * i, True] for i in range(40)]
+
+
+def test_an_error_among_items_usable_once_is_raised_as_it_is():
+    assert _squares("once-fail") == "ValueError: item 6"
 
 
 def test_ctrl_c_here_stops_and_reaps_the_helpers():
@@ -175,3 +197,62 @@ def test_a_policy_malformed_past_its_signature_fails_as_when_compared_here(drift
     assert SHARED in shared_log
     assert shared.startswith("SnapshotFormatError") and "dev.json" in shared and "Broken" in shared
     assert shared == _compare(broken, "none")[0]
+
+
+# Writes the reports of prod against dev to `out`: each format rendered in whichever process takes it (or all
+# here: `none`; or a helper that dies halfway through the first file it writes: `die`). Prints the files.
+WRITE = """
+import json, logging, os, sys, time
+os.sched_setaffinity(0, sorted(os.sched_getaffinity(0))[:2])
+from datetime import UTC, datetime
+from pathlib import Path
+from auditor import atomic_write, forking, pipeline
+from auditor.config import load_config
+from auditor.report import render_pieces, write_reports
+
+logging.basicConfig(level=logging.INFO, format="%(message)s")
+mode, here = sys.argv[2], os.getpid()
+if mode == "none":
+    forking.may_fork = lambda: False
+if mode == "die":
+    whole = atomic_write._write_file
+
+    def half_then_die(target, pieces):
+        if os.getpid() == here:
+            time.sleep(0.5)  # so that the helper surely takes a file
+            return whole(target, pieces)
+        target.write_text("half")
+        Path("helper-died").touch()
+        os._exit(9)
+
+    atomic_write._write_file = half_then_die
+run = pipeline.compare_many(load_config(sys.argv[1]), "prod", ["dev"], now=datetime(2026, 1, 1, tzinfo=UTC))
+paths = write_reports(render_pieces(run, ["md", "html", "json"]), "out")
+print(json.dumps({path.name: path.read_text() for path in paths}))
+"""
+
+
+def _written(folder: Path, mode: str) -> tuple[dict[str, str], str]:
+    done = subprocess.run(
+        [sys.executable, "-c", WRITE, str(folder / "config.yaml"), mode],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    return json.loads(done.stdout), done.stderr
+
+
+def test_reports_rendered_in_helpers_are_those_rendered_here(drifted: Path):
+    shared, log = _written(drifted, "shared")
+    assert "3 items shared among 2 processes" in log
+    here, _ = _written(drifted, "none")
+    assert sorted(shared) == ["report.html", "report.json", "report.md"]
+    assert shared == here
+
+
+def test_a_report_a_helper_left_half_written_is_written_again_here(drifted: Path):
+    shared, log = _written(drifted, "die")
+    assert "3 items shared among 2 processes" in log and (drifted / "helper-died").exists()
+    assert shared == _written(drifted, "none")[0]

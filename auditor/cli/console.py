@@ -13,9 +13,11 @@ from pathlib import Path
 import click
 from rich import box
 from rich.console import Console
+from rich.live import Live
 from rich.markup import escape
 from rich.progress import Progress
 from rich.table import Table
+from rich.text import Text
 
 from auditor.findings import AuditResult, AuditRun, Finding, Severity
 from auditor.redact import RedactingFilter, for_terminal
@@ -186,12 +188,14 @@ def progress() -> Iterator[Callable[[str, int, int], None]]:
 
 @contextmanager
 def status(text: str) -> Iterator[None]:
-    """A spinner on stderr while a step with no count runs, such as rendering the reports (terminal only)."""
+    """A line on stderr while a step with no count runs, such as rendering the reports (terminal only)."""
     console = Console(stderr=True)
     if state.quiet or not console.is_terminal:
         yield
         return
-    with console.status(escape(text)):
+    # Drawn once, not redrawn by a thread of its own (a spinner's): the reports are rendered in forked helper
+    # processes, which may be forked only while no other thread runs (see auditor.forking).
+    with Live(Text(f"{for_terminal(text)}...", style="dim"), console=console, auto_refresh=False, transient=True):
         yield
 
 
