@@ -232,6 +232,7 @@ def test_markdown_over_the_size_limit_keeps_the_tables_and_points_to_the_html(de
     markdown = (demo / "out" / "report.md").read_text()
     assert len(markdown.encode()) <= 16 * 1024
     assert "Per-finding detail (policy JSON, fixes, explanations) is in **report.html**" in markdown
+    assert "over the 16 KB limit (`report.markdown_limit_kb`)" in markdown
     assert "| [1](#" in markdown and "## How roles were paired" in markdown
     assert "put-role-policy" in (demo / "out" / "report.html").read_text()
 
