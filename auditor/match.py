@@ -9,11 +9,11 @@ error, never a guess.
 
 from __future__ import annotations
 
+import fnmatch
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from fnmatch import fnmatchcase
 
 from auditor.config import RolesConfig
 from auditor.errors import UsageError
@@ -59,20 +59,47 @@ def is_service_linked(role: NormalizedRole) -> bool:
 
 def in_scope(role: NormalizedRole, scope: RolesConfig, only: Iterable[str] = ()) -> bool:
     """True if the role passes include and exclude (globs on names, or `/path/` prefixes) and `only` globs."""
-    if is_service_linked(role) and not scope.include_service_roles:
-        return False
-    if role.name in scope.access_roles:
-        return False
-    only = tuple(only)
-    if only and not any(fnmatchcase(role.name, glob) for glob in only):
-        return False
-    return any(_selects(entry, role) for entry in scope.include) and not any(
-        _selects(entry, role) for entry in scope.exclude
-    )
+    return _Selector(scope, tuple(only))(role)
 
 
-def _selects(entry: str, role: NormalizedRole) -> bool:
-    return role.path.startswith(entry) if entry.startswith("/") else fnmatchcase(role.name, entry)
+class _Selector:
+    """`in_scope` for one scope, its globs compiled once: every role of both accounts passes here."""
+
+    def __init__(self, scope: RolesConfig, only: tuple[str, ...]) -> None:
+        self._service_roles = scope.include_service_roles
+        self._access_roles = frozenset(scope.access_roles)
+        self._only = _names(only) if only else None
+        self._include = _entries(scope.include)
+        self._exclude = _entries(scope.exclude)
+
+    def __call__(self, role: NormalizedRole) -> bool:
+        if is_service_linked(role) and not self._service_roles:
+            return False
+        if role.name in self._access_roles:
+            return False
+        if self._only is not None and not self._only(role.name):
+            return False
+        return _selects(self._include, role) and not _selects(self._exclude, role)
+
+
+_Entries = tuple[Callable[[str], object], tuple[str, ...]]
+"""Name globs as one test, and path prefixes."""
+
+
+def _entries(entries: Iterable[str]) -> _Entries:
+    entries = tuple(entries)
+    return _names(e for e in entries if not e.startswith("/")), tuple(e for e in entries if e.startswith("/"))
+
+
+def _names(globs: Iterable[str]) -> Callable[[str], object]:
+    # One pattern for all the globs, each as fnmatchcase reads it.
+    pattern = "|".join(fnmatch.translate(glob) for glob in globs)
+    return re.compile(pattern).match if pattern else lambda _: None
+
+
+def _selects(entries: _Entries, role: NormalizedRole) -> bool:
+    names, paths = entries
+    return names(role.name) is not None or role.path.startswith(paths)
 
 
 def role_key(name: str, *tokens: str) -> str:
@@ -85,8 +112,9 @@ def match_roles(
 ) -> list[RolePair]:
     """Pair the roles in scope; UsageError when a rule's key names several roles on one side."""
     only = tuple(only)
-    left = {name: role for name, role in baseline.roles.items() if in_scope(role, scope, only)}
-    right = {name: role for name, role in target.roles.items() if in_scope(role, scope, only)}
+    selected = _Selector(scope, only)
+    left = {name: role for name, role in baseline.roles.items() if selected(role)}
+    right = {name: role for name, role in target.roles.items() if selected(role)}
     for account, kept in ((baseline, left), (target, right)):
         _refuse_empty_scope(account, kept, scope, only)
     pairs = [
@@ -109,7 +137,7 @@ def _refuse_empty_scope(
     if kept:
         return
     selectable = scope.model_copy(update={"include": ("*",), "exclude": ()})
-    if not any(in_scope(role, selectable) for role in account.roles.values()):
+    if not any(map(_Selector(selectable, ()), account.roles.values())):
         return
     globs = ([f"--role {', '.join(only)}"] if only else []) + [f"roles.include {', '.join(scope.include) or '(none)'}"]
     globs += [f"roles.exclude {', '.join(scope.exclude)}"] if scope.exclude else []

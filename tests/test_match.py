@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from fnmatch import fnmatchcase
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from auditor.config import RolesConfig
 from auditor.errors import UsageError
@@ -16,6 +19,7 @@ from auditor.match import (
     RULE_SSO,
     RULE_STACK,
     RULE_TAGS,
+    in_scope,
     match_roles,
     role_key,
 )
@@ -214,3 +218,30 @@ def test_a_tag_value_that_spells_the_env_placeholder_does_not_pair():
         [tagged("alpha", "111111111111", "shop-prod")], [tagged("beta", "222222222222", "shop-${Env}")], scope
     )
     assert found == [("alpha", None, None), (None, "beta", None)]
+
+
+_GLOB_TEXT = st.text(alphabet="ab-*?[]!/", max_size=6)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    name=st.text(alphabet="ab-_.", min_size=1, max_size=6),
+    path=st.sampled_from(["/", "/app/", "/app/x/", "/ab/"]),
+    include=st.lists(_GLOB_TEXT, max_size=3),
+    exclude=st.lists(_GLOB_TEXT, max_size=3),
+    only=st.lists(_GLOB_TEXT, max_size=2),
+)
+def test_scope_reads_every_glob_as_fnmatchcase_and_every_slash_entry_as_a_path_prefix(
+    name: str, path: str, include: list[str], exclude: list[str], only: list[str]
+):
+    def selects(entry: str) -> bool:
+        return path.startswith(entry) if entry.startswith("/") else fnmatchcase(name, entry)
+
+    role = account("prod", "111111111111", RoleRecord(name=name, arn="arn:aws:iam::111111111111:role/x", path=path))
+    scope = RolesConfig(include=tuple(include), exclude=tuple(exclude))
+    expected = (
+        (not only or any(fnmatchcase(name, glob) for glob in only))
+        and any(map(selects, include))
+        and not any(map(selects, exclude))
+    )
+    assert in_scope(role.roles[name], scope, only) == expected
