@@ -71,6 +71,9 @@ class RunOptions:
     """--all-accounts: compare only this shard's members."""
     read_ahead_bytes: int | None = READ_AHEAD_BYTES
     """Snapshot files of at least this size are read in worker processes (see auditor.read_ahead); None: none."""
+    idle: Callable[[], None] | None = None
+    """Work the caller does after the run, done instead while the run waits for a worker process's read, if it
+    does (such as compiling the report templates)."""
     keep_baseline: bool = False
     """Hold the baseline read until the next run in this process begins, rather than free it as the run ends: for
     a process that exits once its reports are written (the command), which would spend 0.1 s at 10,000 roles
@@ -149,17 +152,19 @@ def _compare_all(
     try:
         # Before the progress display or any reading thread starts: large snapshot files are read in worker
         # processes, forked while this one has no other thread, beside the baseline's read here.
-        if reads.begin():
-            # A worker reads a target file as large as the baseline and then hands over each role's record,
-            # so this process waits for it after the baseline's read (0.1 to 0.5 s at 10,000 roles): an import the
-            # comparison would make on the way costs nothing here.
-            import_deepdiff()
+        reads.begin()
         if options.progress is not None:
             options.progress(f"read {baseline.name} (baseline)", 0, len(targets))
         _Kept.baseline = None
         base = load_account(baseline, collector)  # without the baseline there is nothing to compare: SourceError
         if options.keep_baseline:
             _Kept.baseline = base
+        if reads.in_workers():
+            # A worker reads a target file as large as the baseline and then hands over each role's record, so
+            # this process waits for it (0.1 to 0.3 s at 10,000 roles): work due later costs nothing here.
+            import_deepdiff()
+            if options.idle is not None:
+                options.idle()
         return _compare_targets(config, base, targets, now, options, collector, waivers, reads)
     finally:
         reads.close()
@@ -242,14 +247,17 @@ class _Reads:
         self._in_workers: set[Future[PortableAccount]] = set()
         self._base: NormalizedAccount | None = None
 
-    def begin(self) -> bool:
-        """Start the first reads that go to worker processes, if any may; True if any did."""
+    def begin(self) -> None:
+        """Start the first reads that go to worker processes, if any may."""
         first = [a for a in islice(self._targets, self._width) if a.name != self._baseline.name]
         if any(self._ahead.wants(account) for account in first) and self._ahead.begin():
             for account in first:
                 if self._ahead.wants(account):
                     self._started[account.name] = self._start_ahead(account)
-        return bool(self._started)
+
+    def in_workers(self) -> bool:
+        """True while a read in a worker process is still under way."""
+        return any(not future.done() for future in self._in_workers)
 
     def close(self) -> None:
         """Stop the worker processes."""

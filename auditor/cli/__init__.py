@@ -9,6 +9,7 @@ import sys
 import traceback
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import ClassVar, NoReturn
 
@@ -30,7 +31,7 @@ from auditor.findings import Severity
 from auditor.gc_pause import frozen
 from auditor.names import safe_name
 from auditor.pipeline import RunOptions, compare_many, compare_organization
-from auditor.report import FORMATS, RenderOptions, outgoing, render, render_pieces, write_reports
+from auditor.report import FORMATS, RenderOptions, outgoing, prepare, render, render_pieces, write_reports
 from auditor.report.sarif import sarif_location
 from auditor.shards import Shard
 from auditor.sources import access, collect, write_snapshot
@@ -139,7 +140,12 @@ def compare_command(
         shard = Shard.parse(shard_text) if shard_text else None
         # The command exits once the reports are written: the baseline is left for the exit to free.
         options = RunOptions(
-            only=role_globs, concurrency=concurrency, progress=progress, shard=shard, keep_baseline=True
+            only=role_globs,
+            concurrency=concurrency,
+            progress=progress,
+            shard=shard,
+            idle=partial(prepare, wanted),
+            keep_baseline=True,
         )
         if all_accounts:
             if len(accounts) != 1:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 from collections.abc import Iterator
+from functools import cache
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, Template, select_autoescape
 from markupsafe import Markup
@@ -15,8 +16,10 @@ from auditor.report.view import build_run_view
 from auditor.terminal import printable_lines
 
 
+@cache
 def html_environment() -> Environment:
-    """Jinja for HTML: autoescaped, and control characters of every value shown as escapes."""
+    """Jinja for HTML: autoescaped, and control characters of every value shown as escapes. One per process, so
+    each template is compiled once however many reports it renders."""
     env = Environment(
         loader=PackageLoader("auditor.report", "templates"),
         autoescape=select_autoescape(enabled_extensions=("html", "j2"), default=True),

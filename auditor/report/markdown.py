@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import cache, lru_cache
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
@@ -75,8 +75,10 @@ def fence(value: object, language: str = "") -> Markup:
     return Markup(f"{ticks}{language}\n{content}\n{ticks}")
 
 
+@cache
 def markdown_environment() -> Environment:
-    """Jinja for Markdown: no HTML autoescaping; the cell, code and fence filters escape per context."""
+    """Jinja for Markdown: no HTML autoescaping; the cell, code and fence filters escape per context. One per
+    process, so each template is compiled once however many reports it renders."""
     env = Environment(
         loader=PackageLoader("auditor.report", "templates"),
         autoescape=False,  # Markdown, not HTML: escaping is done by the filters above, per context.
