@@ -38,7 +38,7 @@ from auditor.model.normalized import NormalizedAccount
 from auditor.model.snapshot import AccountSnapshot
 from auditor.normalize import normalize_account
 from auditor.normalize.account import PortableAccount, restore_account
-from auditor.read_ahead import READ_AHEAD_BYTES, ReadAhead, named_origin
+from auditor.read_ahead import READ_AHEAD_BYTES, Placed, ReadAhead, named_origin
 from auditor.shards import Shard
 from auditor.sources import Collector
 from auditor.waivers import Waiver, apply_waivers, load_waivers, stale
@@ -243,14 +243,15 @@ class _Reads:
         self._width = max(1, options.concurrency)
         self._progress = options.progress
         self._ahead = ReadAhead(options.read_ahead_bytes, self._width)
-        self._started: dict[str, Future[PortableAccount]] = {}
-        self._in_workers: set[Future[PortableAccount]] = set()
+        self._started: dict[str, Future[PortableAccount | Placed]] = {}
+        self._in_workers: set[Future[PortableAccount | Placed]] = set()
         self._base: NormalizedAccount | None = None
 
     def begin(self) -> None:
         """Start the first reads that go to worker processes, if any may."""
         first = [a for a in islice(self._targets, self._width) if a.name != self._baseline.name]
-        if any(self._ahead.wants(account) for account in first) and self._ahead.begin():
+        later = [a for a in self._targets if a.name != self._baseline.name]
+        if any(self._ahead.wants(account) for account in first) and self._ahead.begin(later):
             for account in first:
                 if self._ahead.wants(account):
                     self._started[account.name] = self._start_ahead(account)
@@ -277,6 +278,7 @@ class _Reads:
                 finished, _ = wait(running, return_when=FIRST_COMPLETED)
                 for future in finished:
                     account = running.pop(future)
+                    read = self._result(future, account)  # before the workers stop: see ReadAhead.result
                     self._in_workers.discard(future)
                     following = next(waiting, None)
                     if following is None:
@@ -290,7 +292,7 @@ class _Reads:
                     read_so_far += 1
                     if self._progress is not None:
                         self._progress(f"read {account.name}", read_so_far, len(self._targets))
-                    yield account, self._result(future, account)
+                    yield account, read
         except BaseException:
             # Ctrl-C (or a bug) must not wait for reads still hanging on the network: drop them and go.
             pool.shutdown(wait=False, cancel_futures=True)
@@ -305,7 +307,7 @@ class _Reads:
             return self._start_ahead(account)
         return pool.submit(self._read_here, account)
 
-    def _start_ahead(self, account: ResolvedAccount) -> Future[PortableAccount]:
+    def _start_ahead(self, account: ResolvedAccount) -> Future[PortableAccount | Placed]:
         log.info("reading account %s from %s in a worker process", account.name, account.snapshot)
         future = self._ahead.start(account, self._now)
         self._in_workers.add(future)
@@ -321,7 +323,7 @@ class _Reads:
 
     def _result(self, future: _Read, account: ResolvedAccount) -> NormalizedAccount | SourceError:
         try:
-            read = future.result()
+            read = self._ahead.result(future) if future in self._in_workers else future.result()
         except BrokenProcessPool:
             # A worker died (killed, out of memory): this account is read here instead, and so are the rest.
             log.warning("a worker process reading %s stopped; reading it here", account.name)

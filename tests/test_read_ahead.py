@@ -7,6 +7,7 @@ Each run is a fresh Python process: whether workers may be forked depends on the
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import threading
@@ -23,9 +24,10 @@ WORKER = "in a worker process"
 
 # Compares prod with dev, or with the targets of argv[4:] read one at a time (read ahead from 0 bytes, or
 # never) and prints the run's JSON, or the error's class and message. As argv[3], `die` makes the worker
-# exit at once, as one killed would, and `nopool` makes a process pool impossible, as where /dev/shm is not.
+# exit at once, as one killed would, `nopool` makes a process pool impossible, as where /dev/shm is not,
+# `noshm` makes shared memory impossible, and `small` takes each file for 4 KiB when sizing the shared region.
 RUN = """
-import logging, os, sys
+import logging, mmap, os, sys
 from datetime import UTC, datetime
 from auditor import read_ahead
 from auditor.config import load_config
@@ -44,6 +46,10 @@ if sys.argv[3:4] == ["die"]:
     read_ahead.read_portable = die
 if sys.argv[3:4] == ["nopool"]:
     read_ahead.ProcessPoolExecutor = nopool
+if sys.argv[3:4] == ["noshm"]:
+    read_ahead.mmap.mmap = nopool
+if sys.argv[3:4] == ["small"]:
+    read_ahead._size = lambda account: -1 if account.snapshot is None else 4096
 threshold = None if sys.argv[2] == "none" else int(sys.argv[2])
 targets = sys.argv[4:] or ["dev"]
 options = RunOptions(read_ahead_bytes=threshold, concurrency=1 if sys.argv[4:] else 8)
@@ -77,6 +83,25 @@ def test_a_target_read_in_a_worker_compares_as_one_read_here(drifted: Path):
     assert WORKER in ahead_log and WORKER not in here_log
     assert json.loads(ahead)["comparisons"][0]["findings"]
     assert ahead == here
+
+
+def test_role_records_come_from_a_worker_through_shared_memory(drifted: Path):
+    _, log = _run(drifted, "0")
+    [(placed, roles)] = re.findall(r"(\d+) of (\d+) role records of dev came through shared memory", log)
+    assert placed == roles and int(roles) > 0
+
+
+def test_records_past_the_end_of_their_share_of_memory_come_through_the_pipe(drifted: Path):
+    ahead, log = _run(drifted, "0", "small")
+    [(placed, roles)] = re.findall(r"(\d+) of (\d+) role records of dev came through shared memory", log)
+    assert 0 < int(placed) < int(roles)
+    assert ahead == _run(drifted, "none")[0]
+
+
+def test_without_shared_memory_records_come_through_the_pipe(drifted: Path):
+    ahead, log = _run(drifted, "0", "noshm")
+    assert WORKER in log and "shared memory" not in log
+    assert ahead == _run(drifted, "none")[0]
 
 
 def test_targets_read_in_workers_one_at_a_time_compare_as_read_here(drifted: Path):

@@ -55,7 +55,7 @@ def _context(account: NormalizedAccount) -> AccountContext:
     return AccountContext(account.account_id, account.env, account.env_tokens)
 
 
-PortableRole = tuple[str, str, str, dict[str, str], bytes, bool, bytes]
+PortableRole = tuple[str, str, str, dict[str, str], bytes, bool, bytes | memoryview]
 """name, ARN, path, tags, signature, has_unreadable, and the role's record as JSON (or pickled plain data)."""
 
 
@@ -116,7 +116,7 @@ def _packed(record: RoleRecord) -> bytes:
         return pickle.dumps(plain, protocol=pickle.HIGHEST_PROTOCOL)
 
 
-def _record(packed: bytes) -> RoleRecord:
+def _record(packed: bytes | memoryview) -> RoleRecord:
     # Bytes from the worker process this run started, never from outside it: a JSON object, or a pickle.
     return RoleRecord.model_validate(orjson.loads(packed) if packed[:1] == b"{" else pickle.loads(packed))
 
