@@ -19,6 +19,8 @@ import yaml
 from auditor.cli import main
 from auditor.model import AccountSnapshot, RoleRecord
 from auditor.sources import write_snapshot
+from bench.synth import write
+from tests.conftest import SNAPSHOTS_CONFIG
 from tests.hostile import hostile_demo
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
@@ -235,6 +237,20 @@ def test_markdown_over_the_size_limit_keeps_the_tables_and_points_to_the_html(de
     assert "over the 16 KB limit (`report.markdown_limit_kb`)" in markdown
     assert "| [1](#" in markdown and "## How roles were paired" in markdown
     assert "put-role-policy" in (demo / "out" / "report.html").read_text()
+
+
+def test_a_large_comparison_lists_only_the_pairs_not_made_by_name_in_markdown_and_html(tmp_path: Path):
+    write(80, tmp_path, drift_rate=0.3)  # some roles dropped in dev, some extra: unpaired
+    (tmp_path / "c.yaml").write_text(SNAPSHOTS_CONFIG)
+    main(["compare", "prod", "dev", "-c", str(tmp_path / "c.yaml"), "-o", str(tmp_path / "out"), "-f", "md,html,json"])
+    pairs = json.loads((tmp_path / "out" / "report.json").read_text())["comparisons"][0]["pairs"]
+    unusual = [p for p in pairs if p["rule"] is None]
+    assert len(pairs) > 50 and unusual and all(p["rule"] is None or "name" in p["rule"] for p in pairs)
+    listed = f"Listed below: the {len(unusual)} not paired by their name; report.json lists all {len(pairs)}."
+    markdown = (tmp_path / "out" / "report.md").read_text()
+    assert listed in markdown and listed in (tmp_path / "out" / "report.html").read_text()
+    rows = markdown[markdown.index("## How roles were paired") : markdown.index("## Summary per account")]
+    assert rows.count("| unpaired |") == len(unusual) and "same name after env token |" not in rows
 
 
 def test_an_internal_error_exits_4_in_one_line_and_shows_its_traceback_with_auditor_debug(demo, monkeypatch, capsys):
