@@ -1,9 +1,10 @@
 """The offline `auditor compare prod dev` from the shell, next to its floor; prints one JSON line.
 
 ours:  the installed CLI, start to exit, writing report.md, report.html and report.json of two synthetic
-       snapshots of N roles (interpreter start, imports and the atomic writes included). Its bytecode is
-       compiled first, as `pip install` leaves it: an editable install under PYTHONDONTWRITEBYTECODE would
-       otherwise compile every module on every run (0.09 s here).
+       snapshots of N roles (interpreter start, imports and the atomic writes included); and, beside it, the
+       CPU time of all its processes (a worker reads the target, helpers compare and render: `ours_cpu_s`).
+       Its bytecode is compiled first, as `pip install` leaves it: an editable install under
+       PYTHONDONTWRITEBYTECODE would otherwise compile every module on every run (0.09 s here).
 floor: what no comparison can skip: starting Python and parsing both files (with the cyclic collector off,
        as the auditor reads them), plus rendering and writing the same three reports from the finished
        result. Each part runs in a fresh process; the best of `repeat` runs of each is kept.
@@ -12,6 +13,7 @@ floor: what no comparison can skip: starting Python and parsing both files (with
 from __future__ import annotations
 
 import json
+import resource
 import shutil
 import subprocess
 import sys
@@ -42,13 +44,17 @@ print(time.perf_counter() - started)
 """
 
 
-def _timed(command: list[str], cwd: Path) -> tuple[float, str]:
+def _timed(command: list[str], cwd: Path) -> tuple[float, str, float]:
+    """Wall seconds, stdout, and CPU seconds of the command and every process it started."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     done = subprocess.run(command, check=False, cwd=cwd, capture_output=True, text=True)  # 1 is drift
     elapsed = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode not in (0, 1):
         raise RuntimeError(f"{command[:3]} exited {done.returncode}: {done.stderr[-2000:]}")
-    return elapsed, done.stdout
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return elapsed, done.stdout, cpu
 
 
 def main(roles: int, repeat: int = 3) -> dict[str, float | int]:
@@ -64,7 +70,9 @@ def main(roles: int, repeat: int = 3) -> dict[str, float | int]:
             "accounts:\n  prod: {snapshot: prod.json, env: prod}\n  dev: {snapshot: dev.json, env: dev}\n"
         )
         compare = [auditor, "compare", "prod", "dev", "-o", "out", "-f", "md,html,json", "-q"]
-        ours = min(_timed(compare, folder)[0] for _ in range(repeat))
+        runs = [_timed(compare, folder) for _ in range(repeat)]
+        ours = min(run[0] for run in runs)
+        ours_cpu = min(run[2] for run in runs)
         read = [sys.executable, "-c", _READ, "prod.json", "dev.json"]
         read_floor = min(_timed(read, folder)[0] for _ in range(repeat))
         render = [sys.executable, "-c", _RENDER, "out/report.json", "floor"]
@@ -77,6 +85,7 @@ def main(roles: int, repeat: int = 3) -> dict[str, float | int]:
         "roles": roles,
         "findings": findings,
         "ours_s": round(ours, 2),
+        "ours_cpu_s": round(ours_cpu, 2),
         "read_floor_s": round(read_floor, 2),
         "render_floor_s": round(render_floor, 2),
         "floor_s": round(floor, 2),
