@@ -104,6 +104,12 @@ def actions_on(resource: str) -> frozenset[str] | None:
     return frozenset(found)
 
 
+def preload() -> None:
+    """Read the resource types of every service now (about 0.06 s, 457 files), as the first ARN compared would:
+    for a process with time to spare, whose helpers forked later then find them read."""
+    _formats()
+
+
 _WILD = re.compile(r"[*?]")
 # The dataset's variables stand for any text; our placeholders for an account ID and an env word (no delimiter).
 _PLACEHOLDERS = re.compile(r"\$\{[^}]*\}")
