@@ -62,8 +62,6 @@ def write_folder_atomic(folder: Path, files: Mapping[str, str | Iterable[str]]) 
     An existing folder is replaced only if this tool wrote it (its marker file) or it is empty;
     OSError otherwise, and for anything at `folder` that is not a folder.
     """
-    # Pieces are made as they are read (reports rendered as they are written): most of the work, which forked
-    # helpers share, each writing whole files of its own (see auditor.forking).
     folder = _resolved(folder)
     if folder.exists() and not _ours(folder):
         raise OSError(
@@ -78,6 +76,8 @@ def write_folder_atomic(folder: Path, files: Mapping[str, str | Iterable[str]]) 
         for relative, text in every.items():
             if isinstance(text, str):
                 _write_file(staging / relative, [text])
+        # Pieces are made as they are read (reports rendered as they are written): most of the work, which forked
+        # helpers share, each writing whole files of its own (see auditor.forking).
         map_shared(_write_made, made, 1, once=True)
         _swap_in(staging, folder)
     finally:

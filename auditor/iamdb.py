@@ -104,7 +104,7 @@ def actions_on(resource: str) -> frozenset[str] | None:
     return frozenset(found)
 
 
-def preload() -> None:
+def load_resource_types() -> None:
     """Read the resource types of every service now (about 0.06 s, 457 files), as the first ARN compared would:
     for a process with time to spare, whose helpers forked later then find them read."""
     _formats()

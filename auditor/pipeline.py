@@ -32,8 +32,7 @@ from auditor.fixes.plan import with_fixes
 from auditor.forking import map_shared
 from auditor.gc_pause import gc_paused, thaw
 from auditor.heap import release_free_memory, share_arenas
-from auditor.iamdb import dataset_version
-from auditor.iamdb import preload as preload_iamdb
+from auditor.iamdb import dataset_version, load_resource_types
 from auditor.match import RolePair, match_roles
 from auditor.model.normalized import NormalizedAccount
 from auditor.model.snapshot import AccountSnapshot
@@ -164,7 +163,7 @@ def _compare_all(
             # A worker reads a target file as large as the baseline and then hands over each role's record, so
             # this process waits for it (0.3 to 0.5 s at 10,000 roles): work due later costs nothing here.
             import_deepdiff()
-            preload_iamdb()
+            load_resource_types()
             if options.idle is not None:
                 options.idle()
         return _compare_targets(config, base, targets, now, options, collector, waivers, reads)
@@ -252,8 +251,8 @@ class _Reads:
     def begin(self) -> None:
         """Start the first reads that go to worker processes, if any may."""
         first = [a for a in islice(self._targets, self._width) if a.name != self._baseline.name]
-        later = [a for a in self._targets if a.name != self._baseline.name]
-        if any(self._ahead.wants(account) for account in first) and self._ahead.begin(later):
+        others = [a for a in self._targets if a.name != self._baseline.name]
+        if any(self._ahead.wants(account) for account in first) and self._ahead.begin(others):
             for account in first:
                 if self._ahead.wants(account):
                     self._started[account.name] = self._start_ahead(account)

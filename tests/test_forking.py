@@ -166,9 +166,9 @@ else:
 SHARED = "items shared among"
 
 
-def _compare(folder: Path, share: str) -> tuple[str, str]:
+def _in_child(script: str, folder: Path, mode: str) -> tuple[str, str]:
     done = subprocess.run(
-        [sys.executable, "-c", COMPARE, str(folder / "config.yaml"), share],
+        [sys.executable, "-c", script, str(folder / "config.yaml"), mode],
         cwd=folder,
         capture_output=True,
         text=True,
@@ -176,6 +176,10 @@ def _compare(folder: Path, share: str) -> tuple[str, str]:
         timeout=120,
     )
     return done.stdout, done.stderr
+
+
+def _compare(folder: Path, share: str) -> tuple[str, str]:
+    return _in_child(COMPARE, folder, share)
 
 
 def test_a_comparison_shared_with_a_helper_reports_as_one_made_here(drifted: Path):
@@ -233,15 +237,8 @@ print(json.dumps({path.name: path.read_text() for path in paths}))
 
 
 def _written(folder: Path, mode: str) -> tuple[dict[str, str], str]:
-    done = subprocess.run(
-        [sys.executable, "-c", WRITE, str(folder / "config.yaml"), mode],
-        cwd=folder,
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=120,
-    )
-    return json.loads(done.stdout), done.stderr
+    printed, log = _in_child(WRITE, folder, mode)
+    return json.loads(printed), log
 
 
 def test_reports_rendered_in_helpers_are_those_rendered_here(drifted: Path):
