@@ -113,6 +113,8 @@ def test_targets_read_in_workers_one_at_a_time_compare_as_read_here(drifted: Pat
     (folder / "config.yaml").write_text(SNAPSHOTS_CONFIG + "  qa: {snapshot: qa.json, env: qa}\n")
     ahead, ahead_log = _run(folder, "0", "-", "dev", "prod", "qa")  # prod as a target too: the baseline itself
     assert ahead_log.count(WORKER) == 2
+    # One read at a time: qa's records take the slot of shared memory dev's left.
+    assert re.findall(r"role records of (\w+) came through shared memory", ahead_log) == ["dev", "qa"]
     assert [c["target"]["name"] for c in json.loads(ahead)["comparisons"]] == ["dev", "prod", "qa"]
     assert ahead == _run(folder, "none", "-", "dev", "prod", "qa")[0]
 
