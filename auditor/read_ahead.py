@@ -133,14 +133,17 @@ class ReadAhead:
 
     def wants(self, account: ResolvedAccount) -> bool:
         """True if `account` is a snapshot file worth a worker."""
-        return self._threshold is not None and _size(account) >= self._threshold
+        return self._worth(_size(account))
+
+    def _worth(self, size: int) -> bool:
+        return self._threshold is not None and size >= self._threshold
 
     def begin(self, accounts: Iterable[ResolvedAccount] = ()) -> bool:
         """Fork the workers now, if this process may: call before starting any thread. False: read here.
 
         `accounts`: those the workers may read, to size the region their records are placed in."""
         if self._pool is None and may_fork() and usable_cpus() > 1:
-            self._share(max((_size(account) for account in accounts if self.wants(account)), default=0))
+            self._share(max((size for size in map(_size, accounts) if self._worth(size)), default=0))
             try:
                 pool = ProcessPoolExecutor(
                     max_workers=self._workers,

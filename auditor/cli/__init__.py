@@ -28,7 +28,6 @@ from auditor.cli.options import config_option, fail_on_option, format_list, form
 from auditor.config import load_config
 from auditor.errors import AuditorError, SourceError
 from auditor.findings import Severity
-from auditor.gc_pause import frozen
 from auditor.names import safe_name
 from auditor.pipeline import RunOptions, compare_many, compare_organization
 from auditor.report import FORMATS, RenderOptions, outgoing, prepare, render, render_pieces, write_reports
@@ -161,7 +160,7 @@ def compare_command(
     location, lines = sarif_location(config_path, config, baseline)
     render_options = RenderOptions(config.report.markdown_limit_kb * 1024, threshold, location, lines)
     if to_stdout:
-        with console.status("rendering reports"), frozen():
+        with console.rendering("rendering reports"):
             rendered = render(run, wanted, render_options)
         console.state.stdout_taken = True
         click.echo(outgoing(rendered)[next(iter(rendered))], nl=False)
@@ -169,7 +168,7 @@ def compare_command(
     else:
         names = "-".join(safe_name(target) for target in targets)
         directory = out_dir or Path("reports") / f"{now:%Y-%m-%d}-{safe_name(baseline)}-vs-{names}"
-        with console.status("rendering and writing reports"), frozen():
+        with console.rendering("rendering and writing reports"):
             paths = write_reports(render_pieces(run, wanted, render_options), directory)
     console.print_summary(run, paths, threshold, see=paths[0].name if paths else "the report")
     if stats:

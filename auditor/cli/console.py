@@ -20,6 +20,7 @@ from rich.table import Table
 from rich.text import Text
 
 from auditor.findings import AuditResult, AuditRun, Finding, Severity
+from auditor.gc_pause import frozen
 from auditor.redact import RedactingFilter, for_terminal
 
 STALE_SHOWN = 10
@@ -187,16 +188,18 @@ def progress() -> Iterator[Callable[[str, int, int], None]]:
 
 
 @contextmanager
-def status(text: str) -> Iterator[None]:
-    """A line on stderr while a step with no count runs, such as rendering the reports (terminal only)."""
-    console = Console(stderr=True)
-    if state.quiet or not console.is_terminal:
-        yield
-        return
-    # Drawn once, not redrawn by a thread of its own (a spinner's): the reports are rendered in forked helper
-    # processes, which may be forked only while no other thread runs (see auditor.forking).
-    with Live(Text(f"{for_terminal(text)}...", style="dim"), console=console, auto_refresh=False, transient=True):
-        yield
+def rendering(text: str) -> Iterator[None]:
+    """While reports are rendered: a line on stderr saying so (terminal only), and everything alive as the block
+    begins out of the collector's sight (see auditor.gc_pause.frozen)."""
+    with frozen():
+        console = Console(stderr=True)
+        if state.quiet or not console.is_terminal:
+            yield
+            return
+        # Drawn once, not redrawn by a thread of its own (a spinner's): the reports are rendered in forked helper
+        # processes, which may be forked only while no other thread runs (see auditor.forking).
+        with Live(Text(f"{for_terminal(text)}...", style="dim"), console=console, auto_refresh=False, transient=True):
+            yield
 
 
 def print_stats(run: AuditRun) -> None:

@@ -15,7 +15,6 @@ from auditor.cli.exits import EXIT_CLEAN, exit_code
 from auditor.cli.options import SEVERITIES, config_option, fail_on_option, format_list, format_option, output_options
 from auditor.config import Config, load_config
 from auditor.findings import Severity
-from auditor.gc_pause import frozen
 from auditor.merge import AuditPart, ShardPart, merge_parts, merge_runs, part_name, read_parts, read_run
 from auditor.report import RenderOptions, outgoing, render_pieces, write_reports
 from auditor.report.sarif import sarif_location
@@ -107,9 +106,9 @@ def audit_command(
         with console.progress() as progress:
             outcome = run_audits(config, store, _now(now_text), progress)
     threshold = Severity(fail_on)
-    with frozen():
-        with console.status("rendering reports"):
-            files = render_audit(outcome, config, config_path, format_list(formats), threshold)
+    # The reports are rendered as they are written.
+    with console.rendering("rendering and writing reports"):
+        files = render_audit(outcome, config, config_path, format_list(formats), threshold)
         places = write_audit(outcome, files, reports, store)
     for run in outcome.runs:
         console.print_summary(run, [], threshold, see="index.md")
@@ -164,7 +163,7 @@ def merge_command(runs: tuple[Path, ...], config_path: Path, formats: str, out_d
     config = load_config(config_path) if config_path.is_file() else None
     location, lines = sarif_location(config_path, config, merged.baseline.name) if config else ("config.yaml", {})
     limit = config.report.markdown_limit_kb * 1024 if config else RenderOptions().markdown_limit
-    with console.status("rendering and writing reports"), frozen():
+    with console.rendering("rendering and writing reports"):
         rendered = render_pieces(merged, format_list(formats), RenderOptions(limit, threshold, location, lines))
         paths = write_reports(rendered, out_dir)
     console.print_summary(merged, paths, threshold, see=paths[0].name if paths else "the report")
