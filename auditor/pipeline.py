@@ -71,9 +71,9 @@ class RunOptions:
     """--all-accounts: compare only this shard's members."""
     read_ahead_bytes: int | None = READ_AHEAD_BYTES
     """Snapshot files of at least this size are read in worker processes (see auditor.read_ahead); None: none."""
-    idle: Callable[[], None] | None = None
-    """Work the caller does after the run, done instead while the run waits for a worker process's read, if it
-    does (such as compiling the report templates)."""
+    idle: Sequence[Callable[[], None]] = ()
+    """Steps of work the caller does after the run (such as compiling one report template each), done instead
+    while the run waits for a worker process's read, and only while it still waits."""
     keep_baseline: bool = False
     """Hold the baseline read until the next run in this process begins, rather than free it as the run ends: for
     a process that exits once its reports are written (the command), which would spend 0.1 s at 10,000 roles
@@ -159,13 +159,13 @@ def _compare_all(
         base = load_account(baseline, collector)  # without the baseline there is nothing to compare: SourceError
         if options.keep_baseline:
             _Kept.baseline = base
-        if reads.in_workers():
-            # A worker reads a target file as large as the baseline and then hands over each role's record, so
-            # this process waits for it (0.3 to 0.5 s at 10,000 roles): work due later costs nothing here.
-            import_deepdiff()
-            load_resource_types()
-            if options.idle is not None:
-                options.idle()
+        # A worker reads a target file as large as the baseline and then hands over each role's record, so this
+        # process may wait for it: work due later costs nothing then. Once the read is in, the rest is left for
+        # when it is needed, when it may be shared with helper processes.
+        for step in (import_deepdiff, load_resource_types, *options.idle):
+            if not reads.in_workers():
+                break
+            step()
         return _compare_targets(config, base, targets, now, options, collector, waivers, reads)
     finally:
         reads.close()

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from auditor import compare, load_config
-from auditor.report import prepare, render
+from auditor.report import preparations, render
 from auditor.report.html import html_environment
 from auditor.report.markdown import markdown_environment
 from tests.conftest import REPO
@@ -37,7 +37,8 @@ def test_demo_report_matches_its_golden_file(rendered: dict[str, str], name: str
 def test_templates_compiled_ahead_render_the_same_reports(rendered: dict[str, str], fmt: str, suffix: str):
     environment = {"md": markdown_environment, "html": html_environment}[fmt]()
     environment.cache.clear()
-    prepare([fmt])
+    for step in preparations([fmt]):
+        step()
     compiled = {name for _, name in environment.cache}
     assert {name for name in environment.list_templates() if name.endswith(suffix)} <= compiled
     result = compare(load_config(REPO / "config.yaml"), "prod", "dev", now=CLOCK)

@@ -212,36 +212,41 @@ def test_the_command_reads_a_large_target_file_in_a_worker(tmp_path: Path):
 
 _IMPORTED = """
 import sys, time
-from auditor import iamdb, read_ahead
+from auditor import iamdb, pipeline, read_ahead
 from auditor.config import load_config
 from auditor.pipeline import RunOptions, compare_many
 threshold = None if sys.argv[2] == "none" else int(sys.argv[2])
-reading = read_ahead.read_portable
+slow = read_ahead if sys.argv[3] == "worker" else pipeline
+name = "read_portable" if slow is read_ahead else "load_account"
+reading = getattr(slow, name)
 
-def slowly(*args):  # the worker still reads when the baseline is read
+def slowly(*args):  # the worker, or this process, is still reading when the other is done
     time.sleep(1)
     return reading(*args)
 
-read_ahead.read_portable = slowly
+setattr(slow, name, slowly)
 idle = []
 
 def at_idle():  # what the run has done by then
     idle.append(["deepdiff" in sys.modules, iamdb._formats.cache_info().currsize == 1])
 
-options = RunOptions(read_ahead_bytes=threshold, idle=at_idle)
+options = RunOptions(read_ahead_bytes=threshold, idle=[at_idle])
 compare_many(load_config(sys.argv[1]), "prod", ["dev"], options=options)
 print(idle, "deepdiff" in sys.modules)
 """
 
 
-@pytest.mark.parametrize(("threshold", "printed"), [("0", "[[True, True]] True"), ("none", "[] False")])
-def test_work_due_later_is_done_while_a_worker_reads_and_deepdiff_not_imported_for_pairs_that_all_agree(
-    tmp_path: Path, threshold: str, printed: str
+@pytest.mark.parametrize(
+    ("threshold", "slow", "printed"),
+    [("0", "worker", "[[True, True]] True"), ("none", "worker", "[] False"), ("0", "baseline", "[] False")],
+)
+def test_work_due_later_is_done_only_while_a_worker_still_reads_and_deepdiff_not_imported_for_pairs_that_agree(
+    tmp_path: Path, threshold: str, slow: str, printed: str
 ):
     write(50, tmp_path, drift_rate=0.0)
     (tmp_path / "config.yaml").write_text(SNAPSHOTS_CONFIG)
     done = subprocess.run(
-        [sys.executable, "-c", _IMPORTED, str(tmp_path / "config.yaml"), threshold],
+        [sys.executable, "-c", _IMPORTED, str(tmp_path / "config.yaml"), threshold, slow],
         capture_output=True,
         text=True,
         check=True,

@@ -9,7 +9,6 @@ import sys
 import traceback
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from functools import partial
 from pathlib import Path
 from typing import ClassVar, NoReturn
 
@@ -30,7 +29,7 @@ from auditor.errors import AuditorError, SourceError
 from auditor.findings import Severity
 from auditor.names import safe_name
 from auditor.pipeline import RunOptions, compare_many, compare_organization
-from auditor.report import FORMATS, RenderOptions, outgoing, prepare, render, render_pieces, write_reports
+from auditor.report import FORMATS, RenderOptions, outgoing, preparations, render, render_pieces, write_reports
 from auditor.report.sarif import sarif_location
 from auditor.shards import Shard
 from auditor.sources import access, collect, write_snapshot
@@ -143,7 +142,7 @@ def compare_command(
             concurrency=concurrency,
             progress=progress,
             shard=shard,
-            idle=partial(prepare, wanted),
+            idle=preparations(wanted),
             keep_baseline=True,
         )
         if all_accounts:
