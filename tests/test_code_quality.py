@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import shutil
 import subprocess
 import sys
@@ -40,3 +41,15 @@ def test_mypy_strict_reports_nothing():
 def test_import_contracts_hold():
     run = subprocess.run([_tool("lint-imports")], cwd=REPO, capture_output=True, text=True, check=False)
     assert run.returncode == 0, run.stdout + run.stderr
+
+
+def _exporting_modules() -> list[str]:
+    files = sorted((REPO / "auditor").rglob("*.py"))
+    paths = [path.relative_to(REPO).with_suffix("") for path in files if "__all__" in path.read_text()]
+    return [".".join(path.parts[:-1] if path.name == "__init__" else path.parts) for path in paths]
+
+
+@pytest.mark.parametrize("module_name", _exporting_modules())
+def test_every_name_a_module_exports_exists(module_name: str):
+    module = importlib.import_module(module_name)
+    assert [name for name in module.__all__ if not hasattr(module, name)] == []

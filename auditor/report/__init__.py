@@ -192,7 +192,7 @@ __all__ = [
     "RenderOptions",
     "masked",
     "outgoing",
-    "prepare",
+    "preparations",
     "render",
     "render_html",
     "render_json",
