@@ -216,8 +216,7 @@ from auditor import iamdb, pipeline, read_ahead
 from auditor.config import load_config
 from auditor.pipeline import RunOptions, compare_many
 threshold = None if sys.argv[2] == "none" else int(sys.argv[2])
-slow = read_ahead if sys.argv[3] == "worker" else pipeline
-name = "read_portable" if slow is read_ahead else "load_account"
+slow, name = (read_ahead, "read_portable") if sys.argv[3] == "worker" else (pipeline, "load_account")
 reading = getattr(slow, name)
 
 def slowly(*args):  # the worker, or this process, is still reading when the other is done
