@@ -25,7 +25,11 @@ class _Object:
 
 
 _NODES = st.recursive(
-    st.none() | st.booleans() | st.integers(min_value=-(2**70), max_value=2**70) | _TRICKY,
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**70), max_value=2**70)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | _TRICKY,
     lambda inner: (
         st.lists(inner, max_size=3)
         | st.lists(st.tuples(st.sampled_from(["a", "b:", ":"]) | _TRICKY, inner), max_size=3).map(
@@ -121,7 +125,21 @@ def test_a_repeated_key_is_named_though_an_escaped_colon_makes_up_for_its_own():
         loads_strict('{"a": 1, "a": "\\u003a"}')
 
 
-@pytest.mark.parametrize("number", ["1e400", "-1E+309"])
-def test_a_number_past_a_doubles_range_is_refused_not_read_as_infinity(number: str):
-    with pytest.raises(ValueError, match=re.escape(f"the number {number} is out of range")):
-        loads_strict(f'{{"a": [{number}]}}')
+@pytest.mark.parametrize("as_bytes", [False, True])
+@pytest.mark.parametrize("number", ["1e400", "-1E+309", "1" * 310 + ".0"])
+def test_a_number_past_a_doubles_range_is_refused_not_read_as_infinity(number: str, as_bytes: bool):
+    text = f'{{"a": [{number}]}}'
+    with pytest.raises(ValueError, match=re.escape(f"the number {number[:40]} is out of range")):
+        loads_strict(text.encode() if as_bytes else text)
+
+
+@pytest.mark.parametrize("escape", ["\\ud800", "\\udc00\\ud800"])
+def test_a_lone_surrogate_in_a_file_is_read_as_json_reads_it(escape: str):
+    text = f'{{"a": "{escape}"}}'
+    assert loads_strict(text.encode()) == json.loads(text)
+
+
+def test_a_string_repeated_in_a_file_is_one_object():
+    # What a large snapshot is mostly made of ("Allow", the same ARNs): kept once, its memory is a fraction.
+    first, second = loads_strict(b'[{"Effect": "Allow"}, {"Effect": "Allow"}]')
+    assert first["Effect"] is second["Effect"]
