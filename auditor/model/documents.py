@@ -88,11 +88,25 @@ def _parsed_at_once(text: bytes) -> Any:
         return _LEFT_TO_JSON
     try:
         # Each such number is a LosslessFloat, which orjson cannot write (nor an integer past 64 bits, which json
-        # reads alike anyway): policies seldom hold one.
-        orjson.dumps(data)
+        # reads alike anyway): policies seldom hold one. Written a role or a policy at a time, the pieces take
+        # the same few pages over and over, where the whole file written at once would take as many as it fills.
+        for piece in _pieces(data):
+            orjson.dumps(piece)
     except TypeError:
         return _LEFT_TO_JSON
     return data
+
+
+def _pieces(data: Any) -> Iterator[Any]:
+    """Everything in `data`, as the values two levels down (in a snapshot, its roles and policies), and the
+    values above them that hold no others."""
+    for child in data.values() if isinstance(data, dict) else data if isinstance(data, list) else (data,):
+        if isinstance(child, dict):
+            yield from child.values()
+        elif isinstance(child, list):
+            yield from child
+        else:
+            yield child
 
 
 def kept_every_key(text: str | bytes, data: Any) -> bool:
