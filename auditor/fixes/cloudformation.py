@@ -4,6 +4,8 @@ should read, in YAML."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from functools import lru_cache
 from typing import Any
 
 import yaml
@@ -17,7 +19,99 @@ _DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 def document_yaml(document: Any) -> str:
     """A document as CloudFormation YAML, keys in the order they were written, non-ASCII escaped."""
-    return yaml.dump(document, Dumper=_DUMPER, sort_keys=False, default_flow_style=False, allow_unicode=False).rstrip()
+    try:
+        return "\n".join(_block(document))
+    except _NotPlainError:
+        written = yaml.dump(document, Dumper=_DUMPER, sort_keys=False, default_flow_style=False, allow_unicode=False)
+        return written.rstrip()
+
+
+class _NotPlainError(Exception):
+    """A value `_block` does not write as PyYAML would be sure to."""
+
+
+def _block(document: Any) -> list[str]:
+    # PyYAML's representer is Python, and most of a fix's cost: policies are mappings, lists and plain words, which
+    # are written here line for line as PyYAML writes them (block style, lists level with their key), and anything
+    # else is left to it. Each word is looked at once: actions and ARNs recur across a run's findings.
+    lines: list[str] = []
+    if isinstance(document, dict) and document:
+        _mapping(document, 0, "", lines)
+    elif isinstance(document, list) and document:
+        _sequence(document, 0, lines)
+    else:
+        raise _NotPlainError
+    return lines
+
+
+def _mapping(mapping: dict[Any, Any], indent: int, lead: str, lines: list[str]) -> None:
+    pad = " " * indent
+    for key, value in mapping.items():
+        if not isinstance(key, str) or len(key) > _SIMPLE_KEY:
+            raise _NotPlainError
+        head = f"{lead or pad}{_scalar(key)}:"
+        lead = ""
+        if isinstance(value, dict) and value:
+            lines.append(head)
+            _mapping(value, indent + 2, "", lines)
+        elif isinstance(value, list) and value:
+            lines.append(head)
+            _sequence(value, indent, lines)
+        else:
+            lines.append(f"{head} {_value(value)}")
+
+
+def _sequence(items: list[Any], indent: int, lines: list[str]) -> None:
+    lead = " " * indent + "- "
+    for item in items:
+        if isinstance(item, dict) and item:
+            _mapping(item, indent + 2, lead, lines)
+        elif isinstance(item, list) and item:
+            raise _NotPlainError
+        else:
+            lines.append(lead + _value(item))
+
+
+_SIMPLE_KEY = 128
+"""A longer key is written as a complex key (`? key`) by PyYAML."""
+
+
+def _value(value: Any) -> str:
+    if isinstance(value, str):
+        return _scalar(value)
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if value == {}:
+        return "{}"
+    if value == []:
+        return "[]"
+    raise _NotPlainError
+
+
+# Words of letters, digits and the punctuation of ARNs, actions and policy variables: no blank or quote, nothing
+# PyYAML would escape or fold. Plain unless one of them reads as a YAML indicator, or as another type.
+_WORD = re.compile(r"[A-Za-z0-9_./:*@+=$?,{}\[\]-]+")
+_INDICATOR_FIRST = frozenset("*@,{}[]")
+_RESOLVE: Callable[[type[yaml.Node], str, tuple[bool, bool]], str] = yaml.resolver.Resolver().resolve
+_STRING_TAG = "tag:yaml.org,2002:str"
+
+
+@lru_cache(maxsize=65536)
+def _scalar(text: str) -> str:
+    if not _WORD.fullmatch(text):
+        raise _NotPlainError
+    quoted = (
+        text[0] in _INDICATOR_FIRST
+        or text in ("-", "?", ":")
+        or text.endswith(":")
+        or text.startswith(("---", "..."))
+        or _RESOLVE(yaml.ScalarNode, text, (True, False)) != _STRING_TAG
+    )
+    return f"'{text}'" if quoted else text
 
 
 def inline_policy(role: str, policy: str, document: dict[str, Any]) -> str:
