@@ -247,11 +247,14 @@ class _Reads:
         self._started: dict[str, Future[PortableAccount | Placed]] = {}
         self._in_workers: set[Future[PortableAccount | Placed]] = set()
         self._base: NormalizedAccount | None = None
+        self._last_ahead: str | None = None
 
     def begin(self) -> None:
         """Start the first reads that go to worker processes, if any may."""
         first = [a for a in islice(self._targets, self._width) if a.name != self._baseline.name]
         others = [a for a in self._targets if a.name != self._baseline.name]
+        ahead = [account.name for account in others if self._ahead.wants(account)]
+        self._last_ahead = ahead[-1] if ahead else None
         if any(self._ahead.wants(account) for account in first) and self._ahead.begin(others):
             for account in first:
                 if self._ahead.wants(account):
@@ -286,7 +289,7 @@ class _Reads:
                         started_all = True
                     else:
                         running[self._start(pool, following)] = following
-                    if started_all and not self._in_workers:
+                    if started_all and not self._in_workers and not self._ahead.holding:
                         self._ahead.close()  # the workers' memory goes back before the comparisons go on
                     if started_all and not running:
                         pool.shutdown()  # no thread is left to keep the last comparison from forking helpers
@@ -310,7 +313,7 @@ class _Reads:
 
     def _start_ahead(self, account: ResolvedAccount) -> Future[PortableAccount | Placed]:
         log.info("reading account %s from %s in a worker process", account.name, account.snapshot)
-        future = self._ahead.start(account, self._now)
+        future = self._ahead.start(account, self._now, last=account.name == self._last_ahead)
         self._in_workers.add(future)
         return future
 
@@ -331,8 +334,9 @@ class _Reads:
             self._ahead.close()
             return self._read_here(account)
         if isinstance(read, PortableAccount):
+            source = self._ahead.records if self._ahead.holds(future) else None
             with gc_paused(freeze=True):  # kept for the comparison, as a snapshot read here is
-                return restore_account(read)
+                return restore_account(read, source)
         if isinstance(read, NormalizedAccount | SourceError):
             return read
         raise TypeError(f"a read of {account.name} returned {type(read).__name__}")
@@ -371,8 +375,13 @@ def compare_accounts(
     def pair_findings(pair: RolePair) -> list[Finding]:
         return with_fixes(classify(pair, diff_pair(pair, envs), sides), pair, sides)
 
+    different = [pair for pair in pairs if not _same(pair)]
+    # A target read in a worker may have left its records there: those of the roles compared come over now, in
+    # one exchange, and the worker stops (helpers are forked only with no other thread or pool left).
+    baseline.prepare(pair.baseline.name for pair in different if pair.baseline is not None)
+    target.prepare(pair.target.name for pair in different if pair.target is not None)
     # Pairs with equal signatures take microseconds; each of the others milliseconds, which other CPUs share.
-    differing = iter(map_shared(pair_findings, [pair for pair in pairs if not _same(pair)], SHARE_OF_PAIRS))
+    differing = iter(map_shared(pair_findings, different, SHARE_OF_PAIRS))
     findings = [finding for pair in pairs for finding in (pair_findings(pair) if _same(pair) else next(differing))]
     findings = apply_waivers(findings, waivers or [], target.name, now.date(), used if used is not None else set())
     findings.sort(key=_order)

@@ -24,8 +24,9 @@ WORKER = "in a worker process"
 
 # Compares prod with dev, or with the targets of argv[4:] read one at a time (read ahead from 0 bytes, or
 # never) and prints the run's JSON, or the error's class and message. As argv[3], `die` makes the worker
-# exit at once, as one killed would, `nopool` makes a process pool impossible, as where /dev/shm is not,
-# `noshm` makes shared memory impossible, and `small` takes each file for 4 KiB when sizing the shared region.
+# exit at once, as one killed would, `dierecords` makes it exit when asked for the records it kept, `nopool`
+# makes a process pool impossible, as where /dev/shm is not, `noshm` makes shared memory impossible, and
+# `small` takes each file for 4 KiB when sizing the shared region.
 RUN = """
 import logging, mmap, os, sys
 from datetime import UTC, datetime
@@ -44,6 +45,8 @@ def nopool(*args, **kwargs):
 logging.basicConfig(level=logging.INFO, format="%(message)s")
 if sys.argv[3:4] == ["die"]:
     read_ahead.read_portable = die
+if sys.argv[3:4] == ["dierecords"]:
+    read_ahead.kept_records = die
 if sys.argv[3:4] == ["nopool"]:
     read_ahead.ProcessPoolExecutor = nopool
 if sys.argv[3:4] == ["noshm"]:
@@ -85,36 +88,60 @@ def test_a_target_read_in_a_worker_compares_as_one_read_here(drifted: Path):
     assert ahead == here
 
 
-def test_role_records_come_from_a_worker_through_shared_memory(drifted: Path):
-    _, log = _run(drifted, "0")
-    [(placed, roles)] = re.findall(r"(\d+) of (\d+) role records of dev came through shared memory", log)
-    assert placed == roles and int(roles) > 0
-
-
-def test_records_past_the_end_of_their_share_of_memory_come_through_the_pipe(drifted: Path):
-    ahead, log = _run(drifted, "0", "small")
-    [(placed, roles)] = re.findall(r"(\d+) of (\d+) role records of dev came through shared memory", log)
-    assert 0 < int(placed) < int(roles)
-    assert ahead == _run(drifted, "none")[0]
-
-
-def test_without_shared_memory_records_come_through_the_pipe(drifted: Path):
-    ahead, log = _run(drifted, "0", "noshm")
-    assert WORKER in log and "shared memory" not in log
-    assert ahead == _run(drifted, "none")[0]
-
-
-def test_targets_read_in_workers_one_at_a_time_compare_as_read_here(drifted: Path):
+def _trio(drifted: Path) -> Path:
+    """prod, dev and qa (dev's roles renamed): dev is read in a worker before qa, the last read."""
     folder = drifted.parent / f"{drifted.name}-three"
     folder.mkdir(exist_ok=True)
     for name in ("prod", "dev"):
         (folder / f"{name}.json").write_bytes((drifted / f"{name}.json").read_bytes())
     (folder / "qa.json").write_bytes((drifted / "dev.json").read_bytes().replace(b"-dev", b"-qa"))
     (folder / "config.yaml").write_text(SNAPSHOTS_CONFIG + "  qa: {snapshot: qa.json, env: qa}\n")
+    return folder
+
+
+def test_the_last_read_leaves_its_records_in_the_worker_which_gives_those_compared(drifted: Path):
+    ahead, log = _run(drifted, "0")
+    [taken] = re.findall(r"(\d+) role records of dev taken from the worker, as the comparison asked", log)
+    compared = json.loads(ahead)["comparisons"][0]["summary"]
+    assert 0 < int(taken) < compared["roles_target"]
+    assert "shared memory" not in log and "cannot give" not in log
+    assert ahead == _run(drifted, "none")[0]
+
+
+def test_records_a_stopped_worker_cannot_give_are_read_here(drifted: Path):
+    ahead, log = _run(drifted, "0", "dierecords")
+    assert "the worker that read dev cannot give its role records" in log
+    assert ahead == _run(drifted, "none")[0]
+
+
+def test_role_records_come_from_a_worker_through_shared_memory_when_another_read_follows(drifted: Path):
+    _, log = _run(_trio(drifted), "0", "-", "dev", "qa")
+    [(placed, roles)] = re.findall(r"(\d+) of (\d+) role records of dev came through shared memory", log)
+    assert placed == roles and int(roles) > 0
+
+
+def test_records_past_the_end_of_their_share_of_memory_come_through_the_pipe(drifted: Path):
+    folder = _trio(drifted)
+    ahead, log = _run(folder, "0", "small", "dev", "qa")
+    [(placed, roles)] = re.findall(r"(\d+) of (\d+) role records of dev came through shared memory", log)
+    assert 0 < int(placed) < int(roles)
+    assert ahead == _run(folder, "none", "-", "dev", "qa")[0]
+
+
+def test_without_shared_memory_records_come_through_the_pipe(drifted: Path):
+    folder = _trio(drifted)
+    ahead, log = _run(folder, "0", "noshm", "dev", "qa")
+    assert log.count(WORKER) == 2 and "shared memory" not in log
+    assert ahead == _run(folder, "none", "-", "dev", "qa")[0]
+
+
+def test_targets_read_in_workers_one_at_a_time_compare_as_read_here(drifted: Path):
+    folder = _trio(drifted)
     ahead, ahead_log = _run(folder, "0", "-", "dev", "prod", "qa")  # prod as a target too: the baseline itself
     assert ahead_log.count(WORKER) == 2
-    # One read at a time: qa's records take the slot of shared memory dev's left.
-    assert re.findall(r"role records of (\w+) came through shared memory", ahead_log) == ["dev", "qa"]
+    # dev's records come through shared memory as qa's read begins; qa's, the last read's, stay in the worker.
+    assert re.findall(r"role records of (\w+) came through shared memory", ahead_log) == ["dev"]
+    assert re.findall(r"role records of (\w+) taken from the worker", ahead_log) == ["qa"]
     assert [c["target"]["name"] for c in json.loads(ahead)["comparisons"]] == ["dev", "prod", "qa"]
     assert ahead == _run(folder, "none", "-", "dev", "prod", "qa")[0]
 
@@ -207,6 +234,8 @@ def test_the_command_reads_a_large_target_file_in_a_worker(tmp_path: Path):
     )
     assert done.returncode == 1, done.stderr[-2000:]
     assert f"reading account dev from dev.json {WORKER}" in done.stderr
+    # The worker holding dev's records has stopped by then: helpers are forked only with no other process pool.
+    assert re.search(r"\d+ items shared among 2 processes", done.stderr)
     assert json.loads((tmp_path / "out" / "report.json").read_text())["comparisons"][0]["findings"]
 
 

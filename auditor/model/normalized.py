@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal, NamedTuple
 
@@ -129,3 +129,11 @@ class NormalizedAccount:
     collected_at: datetime
     source: str
     roles: dict[str, NormalizedRole]
+    gather: Callable[[Iterable[str]], None] | None = field(default=None, compare=False, repr=False)
+    """For an account read in another process that still holds its role records: takes those of the roles named
+    in one exchange, before their policies are built (see `prepare`). None: every record is here."""
+
+    def prepare(self, names: Iterable[str]) -> None:
+        """Have at hand what building the policies of these roles needs: call once its roles are paired."""
+        if self.gather is not None:
+            self.gather(names)

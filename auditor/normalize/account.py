@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import pickle
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -72,29 +73,62 @@ class PortableAccount:
 
 
 def portable_account(
-    snapshot: AccountSnapshot, name: str, env: str, tokens: tuple[str, ...] = (), origin: str = ""
+    snapshot: AccountSnapshot,
+    name: str,
+    env: str,
+    tokens: tuple[str, ...] = (),
+    origin: str = "",
+    records: bool = True,
 ) -> PortableAccount:
     """`normalize_account` for another process: the signatures computed here, the canonical forms left for
-    `restore_account` to build where they are needed."""
+    `restore_account` to build where they are needed. Without `records`, each role's is b"": the process that
+    read the snapshot gives them as they are asked for (`role_records`)."""
     account = _without_roles(snapshot, name, env, tokens)
     normalizer = _AccountNormalizer(_context(account), origin)
     roles: list[PortableRole] = []
     for record in snapshot.roles.values():
         role = normalizer.role(record)
-        roles.append((role.name, role.arn, role.path, role.tags, role.signature, role.has_unreadable, _packed(record)))
+        packed = _packed(record) if records else b""
+        roles.append((role.name, role.arn, role.path, role.tags, role.signature, role.has_unreadable, packed))
     return PortableAccount(account, origin, roles)
 
 
-def restore_account(portable: PortableAccount) -> NormalizedAccount:
+def role_records(snapshot: AccountSnapshot, names: Iterable[str]) -> list[bytes]:
+    """The records of these roles of `snapshot`, as `portable_account` writes them."""
+    return [_packed(snapshot.roles[name]) for name in names]
+
+
+RecordSource = Callable[[list[str]], list[bytes]]
+"""Where the records of an account's roles are taken from, by name, when its PortableAccount came without them."""
+
+
+def restore_account(portable: PortableAccount, source: RecordSource | None = None) -> NormalizedAccount:
     """The NormalizedAccount a `PortableAccount` stands for; a role's record is validated again when its
-    canonical policies are first needed."""
+    canonical policies are first needed. With `source`, the records are taken from it: those the account's
+    `gather` names in one exchange, any other as its policies are built."""
     normalizer = _AccountNormalizer(_context(portable.account), portable.origin)
+    taken: dict[str, bytes | memoryview] = {}
+
+    def gather(names: Iterable[str]) -> None:
+        if source is not None:
+            wanted = [name for name in dict.fromkeys(names) if name not in taken]
+            if wanted:
+                taken.update(zip(wanted, source(wanted), strict=True))
+
+    def record(name: str, plain: bytes | memoryview) -> RoleRecord:
+        if source is not None:
+            gather([name])
+            plain = taken[name]
+        return _record(plain)
 
     def role(item: PortableRole) -> NormalizedRole:
         name, arn, path, tags, signature, unreadable, plain = item
-        return NormalizedRole(name, arn, path, tags, signature, lambda: normalizer.parts(_record(plain)), unreadable)
+        return NormalizedRole(
+            name, arn, path, tags, signature, lambda: normalizer.parts(record(name, plain)), unreadable
+        )
 
-    return replace(portable.account, roles={item[0]: role(item) for item in portable.roles})
+    roles = {item[0]: role(item) for item in portable.roles}
+    return replace(portable.account, roles=roles, gather=gather if source is not None else None)
 
 
 def _plain(record: RoleRecord) -> dict[str, Any]:
