@@ -55,14 +55,15 @@ def floor(sizes: list[int]) -> None:
     print("\n## Offline `auditor compare prod dev` and its floor (target: at most 1.5x)\n")
     print(
         "| roles per account | findings | ours (s) | ours, CPU of all processes (s) | read both files (s) "
-        "| render, write (s) | floor (s) | ratio |"
+        "| render, write (s) | floor (s) | ratio | read both files, jiter (s) | floor, jiter (s) | ratio, jiter |"
     )
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for size in sizes:
         [row] = _run("bench.floor", str(size))
         print(
             f"| {size:,} | {row['findings']} | {row['ours_s']} | {row['ours_cpu_s']} | {row['read_floor_s']} | "
-            f"{row['render_floor_s']} | {row['floor_s']} | {row['ratio']} |"
+            f"{row['render_floor_s']} | {row['floor_s']} | {row['ratio']} | {row['read_floor_jiter_s']} | "
+            f"{row['floor_jiter_s']} | {row['ratio_jiter']} |"
         )
 
 
