@@ -63,7 +63,7 @@ def read_portable(
     _Kept.snapshot = None
     snapshot = collect(account, None, now)
     with named_origin(account) as origin:
-        portable = portable_account(snapshot, account.name, account.env, account.env_tokens, origin, not keep)
+        portable = portable_account(snapshot, account.name, account.env, account.env_tokens, origin, records=not keep)
     # Freeing the millions of objects parsed takes 0.06 s at 10,000 roles, which the run would wait for before
     # the result is sent: they are freed as the worker's next read begins, or not at all when it exits.
     _Kept.snapshot = snapshot
