@@ -235,7 +235,7 @@ def test_the_command_reads_a_large_target_file_in_a_worker(tmp_path: Path):
     assert done.returncode == 1, done.stderr[-2000:]
     assert f"reading account dev from dev.json {WORKER}" in done.stderr
     # The worker holding dev's records has stopped by then: helpers are forked only with no other process pool.
-    assert re.search(r"\d+ items shared among 2 processes", done.stderr)
+    assert re.search(r"\d+ items shared among \d+ processes", done.stderr)
     assert json.loads((tmp_path / "out" / "report.json").read_text())["comparisons"][0]["findings"]
 
 
