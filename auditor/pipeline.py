@@ -376,10 +376,13 @@ def compare_accounts(
         return with_fixes(classify(pair, diff_pair(pair, envs), sides), pair, sides)
 
     different = [pair for pair in pairs if not _same(pair)]
-    # A target read in a worker may have left its records there: those of the roles compared come over now, in
-    # one exchange, and the worker stops (helpers are forked only with no other thread or pool left).
-    baseline.prepare(pair.baseline.name for pair in different if pair.baseline is not None)
-    target.prepare(pair.target.name for pair in different if pair.target is not None)
+    # A target read in a worker may have left its records there: those of the roles whose policies are built
+    # come over now, in one exchange, and the worker stops (helpers are forked only with no other thread or
+    # pool left). Besides the pairs that differ, a pair that agrees is built where a policy could not be read:
+    # classify lists each such policy.
+    built = [pair for pair in pairs if not _same(pair) or _has_unreadable(pair)]
+    baseline.prepare(pair.baseline.name for pair in built if pair.baseline is not None)
+    target.prepare(pair.target.name for pair in built if pair.target is not None)
     # Pairs with equal signatures take microseconds; each of the others milliseconds, which other CPUs share.
     differing = iter(map_shared(pair_findings, different, SHARE_OF_PAIRS))
     findings = [finding for pair in pairs for finding in (pair_findings(pair) if _same(pair) else next(differing))]
@@ -405,6 +408,10 @@ process holding a 10,000-role baseline and take its findings back."""
 
 def _same(pair: RolePair) -> bool:
     return pair.baseline is not None and pair.target is not None and pair.baseline.signature == pair.target.signature
+
+
+def _has_unreadable(pair: RolePair) -> bool:
+    return any(role is not None and role.has_unreadable for role in (pair.baseline, pair.target))
 
 
 def _warnings(summary: Summary, baseline: NormalizedAccount, target: NormalizedAccount) -> list[str]:

@@ -143,6 +143,8 @@ class ReadAhead:
         self._free: list[Slot] = []
         self._slots: dict[Future[PortableAccount | Placed], Slot] = {}
         self._kept: tuple[Future[PortableAccount | Placed], ResolvedAccount, datetime] | None = None
+        self._again: AccountSnapshot | None = None
+        """The kept read's file read here again, where its worker could not give the records."""
 
     def wants(self, account: ResolvedAccount) -> bool:
         """True if `account` is a snapshot file worth a worker."""
@@ -246,20 +248,23 @@ class ReadAhead:
             records = self._pool.submit(kept_records, names).result()
             log.info("%d role records of %s taken from the worker, as the comparison asked", len(names), account.name)
         except (BrokenProcessPool, RuntimeError, OSError) as exc:
-            log.warning("the worker that read %s cannot give its role records (%s); reading it here", account.name, exc)
+            if self._again is None:
+                name = account.name
+                log.warning("the worker that read %s cannot give its role records (%s); reading it here", name, exc)
             records = self._read_again(account, now, names)
         finally:
             self.close()
         return records
 
-    @staticmethod
-    def _read_again(account: ResolvedAccount, now: datetime, names: list[str]) -> list[bytes]:
-        snapshot = collect(account, None, now)
+    def _read_again(self, account: ResolvedAccount, now: datetime, names: list[str]) -> list[bytes]:
+        # Once: a role asked for later than the others (a bug, but a slow one only) finds the snapshot read.
+        if self._again is None:
+            self._again = collect(account, None, now)
         with named_origin(account):
-            gone = next((name for name in names if name not in snapshot.roles), None)
+            gone = next((name for name in names if name not in self._again.roles), None)
             if gone is not None:
                 raise InputFormatError(f"changed while it was read: role {gone!r} is gone")
-            return role_records(snapshot, names)
+            return role_records(self._again, names)
 
     def close(self) -> None:
         """Stop the workers: reads not yet begun are dropped, and a read under way (a file, not the network:

@@ -108,6 +108,27 @@ def test_the_last_read_leaves_its_records_in_the_worker_which_gives_those_compar
     assert ahead == _run(drifted, "none")[0]
 
 
+def test_roles_that_agree_but_hold_an_unreadable_policy_have_their_records_handed_over_too(drifted: Path):
+    # Equal signatures, yet the comparison lists each policy it could not read: it builds those roles' policies.
+    findings = json.loads(_run(drifted, "none")[0])["comparisons"][0]["findings"]
+    drifting = {finding["target_role"] for finding in findings}
+    folder = drifted.parent / f"{drifted.name}-unreadable"
+    folder.mkdir(exist_ok=True)
+    (folder / "config.yaml").write_text(SNAPSHOTS_CONFIG)
+    for name in ("prod", "dev"):
+        data = json.loads((drifted / f"{name}.json").read_text())
+        roles = data["roles"].values()
+        agreeing = [r for r in roles if r["managed_policies"] and r["name"].replace(name, "dev") not in drifting]
+        for role in agreeing[:3]:
+            for policy in role["managed_policies"]:
+                policy.update(document=None, unreadable="AccessDenied")
+        (folder / f"{name}.json").write_text(json.dumps(data))
+    ahead, log = _run(folder, "0")
+    assert json.loads(ahead)["comparisons"][0]["summary"]
+    assert "cannot give" not in log
+    assert ahead == _run(folder, "none")[0]
+
+
 def test_records_a_stopped_worker_cannot_give_are_read_here(drifted: Path):
     ahead, log = _run(drifted, "0", "dierecords")
     assert "the worker that read dev cannot give its role records" in log
