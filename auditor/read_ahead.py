@@ -3,12 +3,13 @@
 Parsing, validating and signing a snapshot is Python work that threads cannot share (a 10,000-role file
 takes about a second). A worker process does it beside the baseline's read and hands back a
 `PortableAccount`: signatures, and each role's record as bytes for the few roles that differ. The last read
-of a run with one worker keeps its records: once the roles are paired, the comparison asks for those of the
-roles that differ, in one exchange, and the worker stops. Any other read writes every record into memory
-shared with the run (a slot of an anonymous mapping made before the fork) rather than pickling them through
-the pool's pipe, and they are copied out of it as the read is taken, so that the slot is free for the next
-read; where no shared memory can be had, or a slot is too small, they come through the pipe. Live accounts
-stay in threads: they wait on AWS, and their clients and credentials stay in this process.
+of a run with one worker keeps its records: once the roles are paired, the comparison asks for those it
+needs (the roles that differ, and any with a policy that could not be read), and the worker stops. Any other
+read writes every record into memory shared with the run (a slot of an anonymous mapping made before the
+fork) rather than pickling them through the pool's pipe, and they are copied out of it as the read is taken,
+so that the slot is free for the next read; where no shared memory can be had, or a slot is too small, they
+come through the pipe. Live accounts stay in threads: they wait on AWS, and their clients and credentials
+stay in this process.
 
 Workers are forked, so they start at once with everything imported (a fresh interpreter would spend about
 0.45 s importing what the read needs, as long as the read it would hide). Forking is safe only while no
