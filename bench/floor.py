@@ -27,19 +27,12 @@ from pathlib import Path
 import auditor as auditor_package
 
 _READ = """
-import gc, json, sys
+import gc, sys
+import {module}
 gc.disable()
 for path in sys.argv[1:]:
     with open(path, "rb") as handle:
-        json.loads(handle.read())
-"""
-
-_READ_JITER = """
-import gc, jiter, sys
-gc.disable()
-for path in sys.argv[1:]:
-    with open(path, "rb") as handle:
-        jiter.from_json(handle.read(), cache_mode="all")
+        {module}.{call}
 """
 
 _RENDER = """
@@ -84,9 +77,10 @@ def main(roles: int, repeat: int = 3) -> dict[str, float | int]:
         runs = [_timed(compare, folder) for _ in range(repeat)]
         ours = min(run[0] for run in runs)
         ours_cpu = min(run[2] for run in runs)
-        read = [sys.executable, "-c", _READ, "prod.json", "dev.json"]
+        read = [sys.executable, "-c", _READ.format(module="json", call="loads(handle.read())"), "prod.json", "dev.json"]
         read_floor = min(_timed(read, folder)[0] for _ in range(repeat))
-        read_jiter = [sys.executable, "-c", _READ_JITER, "prod.json", "dev.json"]
+        call = 'from_json(handle.read(), cache_mode="all")'
+        read_jiter = [sys.executable, "-c", _READ.format(module="jiter", call=call), "prod.json", "dev.json"]
         read_floor_jiter = min(_timed(read_jiter, folder)[0] for _ in range(repeat))
         render = [sys.executable, "-c", _RENDER, "out/report.json", "floor"]
         render_floor = min(float(_timed(render, folder)[1]) for _ in range(repeat))
