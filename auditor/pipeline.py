@@ -159,9 +159,9 @@ def _compare_all(
         base = load_account(baseline, collector)  # without the baseline there is nothing to compare: SourceError
         if options.keep_baseline:
             _Kept.baseline = base
-        # A worker reads a target file as large as the baseline and then hands over each role's record, so this
-        # process may wait for it: work due later costs nothing then. Once the read is in, the rest is left for
-        # when it is needed, when it may be shared with helper processes.
+        # A worker reads a target file as large as the baseline beside this read, and may end later: work due later
+        # costs nothing while this process waits. Once the read is in, the rest is left for when it is needed,
+        # when it may be shared with helper processes.
         for step in (import_deepdiff, load_resource_types, *options.idle):
             if not reads.in_workers():
                 break
@@ -247,18 +247,17 @@ class _Reads:
         self._started: dict[str, Future[PortableAccount | Placed]] = {}
         self._in_workers: set[Future[PortableAccount | Placed]] = set()
         self._base: NormalizedAccount | None = None
-        self._last_ahead: str | None = None
+        self._ahead_names: list[str] = []
+        """The targets worth a worker, in the order they are read (each file's size looked up once)."""
 
     def begin(self) -> None:
         """Start the first reads that go to worker processes, if any may."""
-        first = [a for a in islice(self._targets, self._width) if a.name != self._baseline.name]
         others = [a for a in self._targets if a.name != self._baseline.name]
-        ahead = [account.name for account in others if self._ahead.wants(account)]
-        self._last_ahead = ahead[-1] if ahead else None
-        if any(self._ahead.wants(account) for account in first) and self._ahead.begin(others):
+        self._ahead_names = [account.name for account in others if self._ahead.wants(account)]
+        first = [a for a in islice(self._targets, self._width) if a.name in self._ahead_names]
+        if first and self._ahead.begin(others):
             for account in first:
-                if self._ahead.wants(account):
-                    self._started[account.name] = self._start_ahead(account)
+                self._started[account.name] = self._start_ahead(account)
 
     def in_workers(self) -> bool:
         """True while a read in a worker process is still under way."""
@@ -307,13 +306,13 @@ class _Reads:
         started = self._started.pop(account.name, None)
         if started is not None:
             return started
-        if self._ahead.open and account.name != self._baseline.name and self._ahead.wants(account):
+        if self._ahead.open and account.name in self._ahead_names:
             return self._start_ahead(account)
         return pool.submit(self._read_here, account)
 
     def _start_ahead(self, account: ResolvedAccount) -> Future[PortableAccount | Placed]:
         log.info("reading account %s from %s in a worker process", account.name, account.snapshot)
-        future = self._ahead.start(account, self._now, last=account.name == self._last_ahead)
+        future = self._ahead.start(account, self._now, last=account.name == self._ahead_names[-1])
         self._in_workers.add(future)
         return future
 
