@@ -247,15 +247,15 @@ class _Reads:
         self._started: dict[str, Future[PortableAccount | Placed]] = {}
         self._in_workers: set[Future[PortableAccount | Placed]] = set()
         self._base: NormalizedAccount | None = None
-        self._ahead_names: list[str] = []
-        """The targets worth a worker, in the order they are read (each file's size looked up once)."""
+        self._ahead_sizes: dict[str, int] = {}
+        """The targets worth a worker, in the order they are read, with their files' sizes (each looked up once)."""
 
     def begin(self) -> None:
         """Start the first reads that go to worker processes, if any may."""
         others = [a for a in self._targets if a.name != self._baseline.name]
-        self._ahead_names = [account.name for account in others if self._ahead.wants(account)]
-        first = [a for a in islice(self._targets, self._width) if a.name in self._ahead_names]
-        if first and self._ahead.begin(others):
+        self._ahead_sizes = self._ahead.worth(others)
+        first = [a for a in islice(self._targets, self._width) if a.name in self._ahead_sizes]
+        if first and self._ahead.begin(self._ahead_sizes.values()):
             for account in first:
                 self._started[account.name] = self._start_ahead(account)
 
@@ -306,13 +306,13 @@ class _Reads:
         started = self._started.pop(account.name, None)
         if started is not None:
             return started
-        if self._ahead.open and account.name in self._ahead_names:
+        if self._ahead.open and account.name in self._ahead_sizes:
             return self._start_ahead(account)
         return pool.submit(self._read_here, account)
 
     def _start_ahead(self, account: ResolvedAccount) -> Future[PortableAccount | Placed]:
         log.info("reading account %s from %s in a worker process", account.name, account.snapshot)
-        future = self._ahead.start(account, self._now, last=account.name == self._ahead_names[-1])
+        future = self._ahead.start(account, self._now, last=account.name == next(reversed(self._ahead_sizes)))
         self._in_workers.add(future)
         return future
 

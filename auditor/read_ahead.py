@@ -23,7 +23,7 @@ from __future__ import annotations
 import logging
 import mmap
 import multiprocessing
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
@@ -147,19 +147,18 @@ class ReadAhead:
         self._again: AccountSnapshot | None = None
         """The kept read's file read here again, where its worker could not give the records."""
 
-    def wants(self, account: ResolvedAccount) -> bool:
-        """True if `account` is a snapshot file worth a worker."""
-        return self._worth(_size(account))
+    def worth(self, accounts: Iterable[ResolvedAccount]) -> dict[str, int]:
+        """The accounts whose snapshot files are worth a worker, in order, by name, with their files' sizes."""
+        if self._threshold is None:
+            return {}
+        sizes = {account.name: _size(account) for account in accounts}
+        return {name: size for name, size in sizes.items() if size >= self._threshold}
 
-    def _worth(self, size: int) -> bool:
-        return self._threshold is not None and size >= self._threshold
-
-    def begin(self, accounts: Iterable[ResolvedAccount] = ()) -> bool:
+    def begin(self, sizes: Collection[int] = ()) -> bool:
         """Fork the workers now, if this process may: call before starting any thread. False: read here.
 
-        `accounts`: those the workers may read, to size the region their records are placed in."""
+        `sizes`: those of the files the workers may read (see `worth`), to size the region records are placed in."""
         if self._pool is None and may_fork() and usable_cpus() > 1:
-            sizes = [size for size in map(_size, accounts) if self._worth(size)]
             # One CPU stays with this process, which reads the baseline and compares.
             self._workers = max(1, min(self._width, usable_cpus() - 1, len(sizes)))
             self._share(max(sizes, default=0))
