@@ -7,10 +7,10 @@ ours:  the installed CLI, start to exit, writing report.md, report.html and repo
        PYTHONDONTWRITEBYTECODE would otherwise compile every module on every run (0.09 s here).
 floor: what no comparison can skip: starting Python and parsing both files (with the cyclic collector off,
        as the auditor reads them), plus rendering and writing the same three reports from the finished
-       result. Each part runs in a fresh process; the best of `repeat` runs of each is kept. The files are
-       parsed by the standard library's json, as the floor was first measured; beside it, parsed by jiter, as
-       the auditor parses a snapshot file since b645bc3 (`floor_jiter_s`, `ratio_jiter`): the floor a run
-       that took jiter's parser would be held to.
+       result. Each part runs in a fresh process, the parts in turn; the best of `repeat` runs of each is
+       kept. The files are parsed by the standard library's json, as the floor was first measured; beside it,
+       parsed by jiter, as the auditor parses a snapshot file since b645bc3 (`floor_jiter_s`, `ratio_jiter`):
+       the floor a run that took jiter's parser would be held to.
 """
 
 from __future__ import annotations
@@ -74,16 +74,21 @@ def main(roles: int, repeat: int = 3) -> dict[str, float | int]:
             "accounts:\n  prod: {snapshot: prod.json, env: prod}\n  dev: {snapshot: dev.json, env: dev}\n"
         )
         compare = [auditor, "compare", "prod", "dev", "-o", "out", "-f", "md,html,json", "-q"]
-        runs = [_timed(compare, folder) for _ in range(repeat)]
-        ours = min(run[0] for run in runs)
-        ours_cpu = min(run[2] for run in runs)
         read = [sys.executable, "-c", _READ.format(module="json", call="loads(handle.read())"), "prod.json", "dev.json"]
-        read_floor = min(_timed(read, folder)[0] for _ in range(repeat))
         call = 'from_json(handle.read(), cache_mode="all")'
         read_jiter = [sys.executable, "-c", _READ.format(module="jiter", call=call), "prod.json", "dev.json"]
-        read_floor_jiter = min(_timed(read_jiter, folder)[0] for _ in range(repeat))
         render = [sys.executable, "-c", _RENDER, "out/report.json", "floor"]
-        render_floor = min(float(_timed(render, folder)[1]) for _ in range(repeat))
+        runs, reads, reads_jiter, renders = [], [], [], []
+        # In turn rather than each part's runs one after another: this machine's speed drifts within minutes,
+        # and a drift between two blocks of runs would show up in the ratio.
+        for _ in range(repeat):
+            runs.append(_timed(compare, folder))
+            reads.append(_timed(read, folder)[0])
+            reads_jiter.append(_timed(read_jiter, folder)[0])
+            renders.append(float(_timed(render, folder)[1]))
+        ours = min(run[0] for run in runs)
+        ours_cpu = min(run[2] for run in runs)
+        read_floor, read_floor_jiter, render_floor = min(reads), min(reads_jiter), min(renders)
         findings = sum(
             len(c["findings"]) for c in json.loads((folder / "out" / "report.json").read_text())["comparisons"]
         )
