@@ -38,7 +38,7 @@ from auditor.model.normalized import NormalizedAccount
 from auditor.model.snapshot import AccountSnapshot
 from auditor.normalize import normalize_account
 from auditor.normalize.account import PortableAccount, restore_account
-from auditor.read_ahead import READ_AHEAD_BYTES, Placed, ReadAhead, named_origin
+from auditor.read_ahead import READ_AHEAD_BYTES, ReadAhead, WorkerRead, named_origin
 from auditor.shards import Shard
 from auditor.sources import Collector
 from auditor.waivers import Waiver, apply_waivers, load_waivers, stale
@@ -244,8 +244,8 @@ class _Reads:
         self._width = max(1, options.concurrency)
         self._progress = options.progress
         self._ahead = ReadAhead(options.read_ahead_bytes, self._width)
-        self._started: dict[str, Future[PortableAccount | Placed]] = {}
-        self._in_workers: set[Future[PortableAccount | Placed]] = set()
+        self._started: dict[str, Future[WorkerRead]] = {}
+        self._in_workers: set[Future[WorkerRead]] = set()
         self._base: NormalizedAccount | None = None
         self._ahead_sizes: dict[str, int] = {}
         """The targets worth a worker, in the order they are read, with their files' sizes (each looked up once)."""
@@ -310,7 +310,7 @@ class _Reads:
             return self._start_ahead(account)
         return pool.submit(self._read_here, account)
 
-    def _start_ahead(self, account: ResolvedAccount) -> Future[PortableAccount | Placed]:
+    def _start_ahead(self, account: ResolvedAccount) -> Future[WorkerRead]:
         log.info("reading account %s from %s in a worker process", account.name, account.snapshot)
         future = self._ahead.start(account, self._now, last=account.name == next(reversed(self._ahead_sizes)))
         self._in_workers.add(future)

@@ -7,15 +7,20 @@ Each run is a fresh Python process: whether workers may be forked depends on the
 from __future__ import annotations
 
 import json
+import mmap
+import pickle
 import re
 import subprocess
 import sys
 import threading
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from auditor import read_ahead
 from auditor.config import load_config
+from auditor.normalize.account import PortableAccount
 from auditor.pipeline import RunOptions, compare_many
 from bench.synth import write
 from tests.conftest import SHARED_GAAD, SNAPSHOTS_CONFIG, changed_dev
@@ -156,6 +161,30 @@ def test_without_shared_memory_records_come_through_the_pipe(drifted: Path):
     assert ahead == _run(folder, "none", "-", "dev", "qa")[0]
 
 
+def _dev_read_with_a_region_of(size: int, drifted: Path, monkeypatch: pytest.MonkeyPatch):
+    """dev read as a worker reads it, its last read, with a slot of `size` bytes; and the same read, no slot."""
+    region = mmap.mmap(-1, size)
+    monkeypatch.setattr(read_ahead._Kept, "region", region)
+    monkeypatch.setattr(read_ahead._Kept, "snapshot", None)
+    account = load_config(drifted / "config.yaml").account("dev")
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    sent = read_ahead.read_portable(account, now, (0, size), keep=True)
+    return region, sent, read_ahead.read_portable(account, now, None, keep=True)
+
+
+def test_a_workers_read_is_written_into_its_slot_and_only_where_it_lies_is_sent(drifted: Path, monkeypatch):
+    region, sent, plain = _dev_read_with_a_region_of(1 << 22, drifted, monkeypatch)
+    assert isinstance(sent, read_ahead.InRegion)
+    assert len(pickle.dumps(sent)) < 200
+    assert pickle.loads(region[sent.start : sent.start + sent.length]) == plain
+
+
+def test_a_read_larger_than_its_slot_is_sent_through_the_pipe(drifted: Path, monkeypatch):
+    _, sent, plain = _dev_read_with_a_region_of(4096, drifted, monkeypatch)
+    assert isinstance(sent, PortableAccount)
+    assert sent == plain
+
+
 def test_targets_read_in_workers_one_at_a_time_compare_as_read_here(drifted: Path):
     folder = _trio(drifted)
     ahead, ahead_log = _run(folder, "0", "-", "dev", "prod", "qa")  # prod as a target too: the baseline itself
@@ -263,7 +292,9 @@ def test_the_command_reads_a_large_target_file_in_a_worker(tmp_path: Path):
 _IMPORTED = """
 import sys, time
 from auditor import iamdb, pipeline, read_ahead
+from auditor import read_ahead
 from auditor.config import load_config
+from auditor.normalize.account import PortableAccount
 from auditor.pipeline import RunOptions, compare_many
 threshold = None if sys.argv[2] == "none" else int(sys.argv[2])
 slow, name = (read_ahead, "read_portable") if sys.argv[3] == "worker" else (pipeline, "load_account")
