@@ -137,9 +137,9 @@ WorkerRead = PortableAccount | Placed | InRegion
 
 
 def _pickled(read: PortableAccount | Placed, region: mmap.mmap, slot: Slot, used: int) -> WorkerRead:
-    # Through the pipe, the 1.3 MB that the names and signatures of 10,000 roles pickle to are taken by the pool's
-    # thread a pipe's buffer at a time, each piece waiting for this process to let go of the interpreter, which it
-    # holds while it reads the baseline or does work due later: 0.08 s, against 0.02 s written here.
+    # Through the pipe, the 1.3 MB that the names and signatures of 10,000 roles pickle to are taken by the run's
+    # pool thread a pipe's buffer at a time, each piece waiting for the run's main thread to let go of the
+    # interpreter, which it holds while it reads the baseline or does work due later: 0.08 s, against 0.02 s here.
     start, size = slot
     data = pickle.dumps(read, protocol=pickle.HIGHEST_PROTOCOL)
     if used + len(data) > size:
