@@ -8,9 +8,11 @@ from typing import Any
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from pydantic import ValidationError
 
 from auditor.errors import SnapshotFormatError
 from auditor.model.documents import MAX_DEPTH, nests_within, within_depth
+from auditor.model.snapshot import RoleRecord
 from auditor.sources.snapshot import read_snapshot
 
 # Strings full of what the byte check must see through: quotes, backslashes, brackets, escapes.
@@ -84,3 +86,13 @@ def test_a_document_within_the_limit_is_read(tmp_path, levels: int):
 def test_a_document_past_the_limit_is_refused_naming_role_and_policy(tmp_path):
     with pytest.raises(SnapshotFormatError, match=r"app-role.*Deep.*nested more than 64 levels"):
         read_snapshot(_snapshot_with_condition(tmp_path, MAX_DEPTH + 2))
+
+
+def test_a_document_built_in_python_is_still_checked_for_string_keys():
+    with pytest.raises(ValidationError, match="valid string"):
+        RoleRecord(name="app-role", arn="arn:aws:iam::111111111111:role/app-role", trust_policy={1: "x"})
+
+
+def test_a_document_built_in_python_is_still_checked_for_depth():
+    with pytest.raises(ValidationError, match="nested more than 64 levels"):
+        RoleRecord(name="app-role", arn="arn:aws:iam::111111111111:role/app-role", trust_policy=_nested(MAX_DEPTH + 2))

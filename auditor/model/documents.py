@@ -181,7 +181,8 @@ _BOUNDED: ContextVar[bool] = ContextVar("documents_bounded", default=False)
 
 @contextmanager
 def depth_bounded() -> Iterator[None]:
-    """Documents validated within are known to nest at most MAX_DEPTH levels (a whole file was measured)."""
+    """Documents validated within were parsed from a JSON file measured whole: they nest at most MAX_DEPTH levels,
+    and their keys are strings."""
     token = _BOUNDED.set(True)
     try:
         yield
@@ -192,6 +193,11 @@ def depth_bounded() -> Iterator[None]:
 def checked_depth(document: Any) -> Any:
     """`within_depth(document)`, unless the file it came from was measured whole (see `depth_bounded`)."""
     return document if _BOUNDED.get() else within_depth(document)
+
+
+def from_measured_file() -> bool:
+    """True inside `depth_bounded`: the documents being validated came from a JSON file measured whole."""
+    return _BOUNDED.get()
 
 
 def decode_document(document: Any) -> Any:
