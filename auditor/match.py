@@ -71,6 +71,9 @@ class _Selector:
         self._only = _names(only) if only else None
         self._include = _entries(scope.include)
         self._exclude = _entries(scope.exclude)
+        # The default scope, `*` with no exclusion, selects every role by its name: no pattern need run on it.
+        self._everything = "*" in scope.include
+        self._excluding = bool(scope.exclude)
 
     def __call__(self, role: NormalizedRole) -> bool:
         if is_service_linked(role) and not self._service_roles:
@@ -79,7 +82,9 @@ class _Selector:
             return False
         if self._only is not None and not self._only(role.name):
             return False
-        return _selects(self._include, role) and not _selects(self._exclude, role)
+        return (self._everything or _selects(self._include, role)) and not (
+            self._excluding and _selects(self._exclude, role)
+        )
 
 
 _Entries = tuple[Callable[[str], object], tuple[str, ...]]
@@ -155,7 +160,8 @@ def _rules(
     baseline: NormalizedAccount, target: NormalizedAccount, scope: RolesConfig
 ) -> list[tuple[str, KeyFunction, KeyFunction]]:
     def by_name(account: NormalizedAccount) -> KeyFunction:
-        return lambda role: role_key(role.name, *account.env_tokens)
+        tokens = env_segment_pattern(*account.env_tokens)  # role_key, with the pattern found once, not per role
+        return lambda role: tokens.sub(ENV, escape_literal(role.name))
 
     def by_stack(account: NormalizedAccount) -> KeyFunction:
         def key(role: NormalizedRole) -> str | None:
@@ -197,11 +203,12 @@ def _pair_by(
     theirs = _index(right.values(), target_key)
     pairs = []
     for key in sorted(ours.keys() & theirs.keys()):
-        candidates = {baseline.name: ours[key], target.name: theirs[key]}
-        if any(len(roles) > 1 for roles in candidates.values()):
-            raise UsageError(_ambiguity(rule, key, candidates))
-        old, new = ours[key][0], theirs[key][0]
-        pairs.append(RolePair(baseline=left.pop(old.name), target=right.pop(new.name), rule=_label(rule, old, new)))
+        olds, news = ours[key], theirs[key]
+        if len(olds) > 1 or len(news) > 1:
+            raise UsageError(_ambiguity(rule, key, {baseline.name: olds, target.name: news}))
+        old, new = olds[0], news[0]
+        del left[old.name], right[new.name]
+        pairs.append(RolePair(baseline=old, target=new, rule=_label(rule, old, new)))
     return pairs
 
 
