@@ -51,13 +51,21 @@ def ignore_interrupts() -> None:
 
 
 def map_shared(
-    func: Callable[[Item], Result], items: Sequence[Item], min_share: int, once: bool = False
+    func: Callable[[Item], Result],
+    items: Sequence[Item],
+    min_share: int,
+    once: bool = False,
+    meanwhile: Callable[[], None] | None = None,
 ) -> list[Result]:
     """`[func(item) for item in items]`, shared with one helper process per other CPU where one may be forked
-    and there are at least `min_share` items per process; `once`: see above."""
+    and there are at least `min_share` items per process; `once`: see above. `meanwhile`, work of this process's
+    own, is done once as its share is: while the helpers finish theirs, or after the items where none was forked."""
+    meanwhile = meanwhile or _nothing
     shares = min(usable_cpus(), len(items) // max(1, min_share))
     if shares < 2 or not may_fork():
-        return [func(item) for item in items]
+        alone = [func(item) for item in items]
+        meanwhile()
+        return alone
     log.info("%d items shared among %d processes", len(items), shares)
     helpers: list[_Helper] = []
     with _Claims(len(items)) as claims:
@@ -75,7 +83,10 @@ def map_shared(
                 _stop(helpers)
                 if once:
                     raise
-                return [func(item) for item in items]  # done again in one process, which meets it (or one before)
+                again = [func(item) for item in items]  # done again in one process, which meets it (or one before)
+                meanwhile()
+                return again
+            meanwhile()
             for helper in helpers:
                 results.update(helper.results() or {})
         except BaseException:
@@ -83,6 +94,10 @@ def map_shared(
             raise
     # Taken by a helper that failed: done here, in order, where the first error among them is the first of all.
     return [results[index] if index in results else func(item) for index, item in enumerate(items)]
+
+
+def _nothing() -> None:
+    return None
 
 
 _INDEX = struct.Struct("<I")

@@ -382,9 +382,20 @@ def compare_accounts(
     built = [pair for pair in pairs if not _same(pair) or _has_unreadable(pair)]
     baseline.prepare(pair.baseline.name for pair in built if pair.baseline is not None)
     target.prepare(pair.target.name for pair in built if pair.target is not None)
-    # Pairs with equal signatures take microseconds; each of the others milliseconds, which other CPUs share.
-    differing = iter(map_shared(pair_findings, different, SHARE_OF_PAIRS))
-    findings = [finding for pair in pairs for finding in (pair_findings(pair) if _same(pair) else next(differing))]
+    # Pairs with equal signatures take microseconds; each of the others milliseconds, which other CPUs share. The
+    # former, and the table of pairings, are done here while a helper still compares its last pairs (0.04 s at
+    # 10,000 roles, about what the helper's findings take to come back).
+    agreeing: dict[int, list[Finding]] = {}
+    pairings: list[RolePairing] = []
+
+    def meanwhile() -> None:
+        agreeing.update((index, pair_findings(pair)) for index, pair in enumerate(pairs) if _same(pair))
+        pairings.extend(_pairing(pair) for pair in pairs)
+
+    differing = iter(map_shared(pair_findings, different, SHARE_OF_PAIRS, meanwhile=meanwhile))
+    findings = [
+        finding for index, pair in enumerate(pairs) for finding in (agreeing[index] if _same(pair) else next(differing))
+    ]
     findings = apply_waivers(findings, waivers or [], target.name, now.date(), used if used is not None else set())
     findings.sort(key=_order)
     summary = _summary(findings, pairs)
@@ -395,7 +406,7 @@ def compare_accounts(
         iam_dataset_version=dataset_version(),
         summary=summary,
         findings=findings,
-        pairs=[_pairing(pair) for pair in pairs],
+        pairs=pairings,
         warnings=_warnings(summary, baseline, target),
     )
 

@@ -54,8 +54,12 @@ if mode == "no-fork":
 if mode == "no-sigchld":
     import signal
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children reaped by the kernel: no exit status to wait for
+meanwhile = []
 try:
-    if mode.startswith("once"):  # items an iterator each, usable once
+    if mode.startswith("meanwhile"):  # this process's own work, noted with whether this process did it
+        results = map_shared(square, list(range(40)), 4, meanwhile=lambda: meanwhile.append(os.getpid() == here))
+        print(json.dumps({"results": results, "meanwhile": meanwhile}))
+    elif mode.startswith("once"):  # items an iterator each, usable once
         print(json.dumps(map_shared(lambda item: square(next(item)), [iter([i]) for i in range(40)], 4, once=True)))
     else:
         print(json.dumps(map_shared(square, list(range(40)), 4)))
@@ -114,6 +118,14 @@ def test_an_error_is_raised_here_wherever_its_item_was_done():
 
 def test_of_several_errors_the_first_in_order_is_raised():
     assert _squares("fail-both") == "ValueError: item 3"
+
+
+@pytest.mark.parametrize("cpus", [1, 2])
+def test_work_of_this_process_given_as_meanwhile_is_done_once_here_with_or_without_a_helper(cpus: int):
+    printed = json.loads(_squares("meanwhile", cpus))
+    assert printed["meanwhile"] == [True]
+    assert [value for value, _ in printed["results"]] == [i * i for i in range(40)]
+    assert {here for _, here in printed["results"]} == ({True, False} if cpus == 2 else {True})
 
 
 def test_items_usable_once_that_a_helper_took_are_done_here_from_the_start():
