@@ -267,25 +267,34 @@ def test_an_internal_error_exits_4_in_one_line_and_shows_its_traceback_with_audi
     assert "Traceback (most recent call last):" in err and 'raise RuntimeError("boom")' in err
 
 
-def test_an_offline_compare_does_without_boto3(demo: Path):
-    # boto3 and botocore take a tenth of a second to import; a run on snapshot files must not pay it.
+def _loaded_by_a_quiet_compare(demo: Path, packages: tuple[str, ...]) -> list[str]:
+    """The modules of these packages a fresh `auditor compare prod dev -q` has imported by its end."""
+    inside = tuple(f"{package}." for package in packages)
     script = (
-        "import sys\nfrom auditor.cli import main\ncode = main(['compare', 'prod', 'dev', '-o', 'out', '-q'])\n"
-        "print(code, sorted(m for m in sys.modules if m.split('.')[0] in ('boto3', 'botocore')))"
+        "import json, sys\nfrom auditor.cli import main\ncode = main(['compare', 'prod', 'dev', '-o', 'out', '-q'])\n"
+        f"print(code, json.dumps(sorted(m for m in sys.modules if m in {packages!r} or m.startswith({inside!r}))))"
     )
     done = subprocess.run([sys.executable, "-c", script], cwd=demo, capture_output=True, text=True, check=True)
-    assert done.stdout.split() == ["1", "[]"]
+    code, loaded = done.stdout.split(" ", 1)
+    assert code == "1"
+    loaded_modules: list[str] = json.loads(loaded)
+    return loaded_modules
+
+
+def test_an_offline_compare_does_without_boto3(demo: Path):
+    # boto3 and botocore take a tenth of a second to import; a run on snapshot files must not pay it.
+    assert _loaded_by_a_quiet_compare(demo, ("boto3", "botocore")) == []
 
 
 def test_compare_does_without_the_modules_of_scheduled_audits(demo: Path):
     # History stores, trends and the ticket client are start-up time that only `audit`, `merge` and `ticket` use.
-    script = (
-        "import sys\nfrom auditor.cli import main\ncode = main(['compare', 'prod', 'dev', '-o', 'out', '-q'])\n"
-        "later = ('auditor.audit', 'auditor.cli.scheduled', 'auditor.merge', 'auditor.store', 'auditor.tickets')\n"
-        "print(code, sorted(m for m in sys.modules if m.startswith(later)))"
-    )
-    done = subprocess.run([sys.executable, "-c", script], cwd=demo, capture_output=True, text=True, check=True)
-    assert done.stdout.split() == ["1", "[]"]
+    later = ("auditor.audit", "auditor.cli.scheduled", "auditor.merge", "auditor.store", "auditor.tickets")
+    assert _loaded_by_a_quiet_compare(demo, later) == []
+
+
+def test_a_quiet_compare_draws_nothing_and_so_never_loads_the_terminal_library(demo: Path):
+    # rich draws the tables and progress bars; importing it took 0.02 s of start-up.
+    assert _loaded_by_a_quiet_compare(demo, ("rich",)) == []
 
 
 def test_help_lists_the_commands_imported_only_when_used(capsys):

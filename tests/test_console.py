@@ -103,16 +103,6 @@ def test_quiet_prints_nothing_but_keeps_the_exit_code(demo: Path, capsys):
     assert capsys.readouterr().out == ""
 
 
-def test_a_quiet_run_draws_nothing_and_so_never_loads_the_terminal_library(demo: Path):
-    script = (
-        "import sys\nfrom auditor.cli import main\n"
-        "code = main(['compare', 'prod', 'dev', '-o', 'out', '--quiet'])\n"
-        "print(code, sorted(name for name in sys.modules if name.split('.')[0] == 'rich'))"
-    )
-    done = subprocess.run([sys.executable, "-c", script], cwd=demo, capture_output=True, text=True, check=True)
-    assert done.stdout.split("\n")[-2] == "1 []"
-
-
 @pytest.mark.parametrize("args", [["--stdout", "json"], ["-f", "json", "-o", "-"]])
 def test_the_json_report_can_go_to_stdout_alone(demo: Path, capsys, args: list[str]):
     assert main(["compare", "prod", "dev", *args]) == 1
