@@ -387,12 +387,21 @@ def compare_accounts(
     # 10,000 roles, about what the helper's findings take to come back).
     agreeing: dict[int, list[Finding]] = {}
     pairings: list[RolePairing] = []
+    held: list[Exception] = []
 
     def meanwhile() -> None:
-        agreeing.update((index, pair_findings(pair)) for index, pair in enumerate(pairs) if _same(pair))
+        try:
+            agreeing.update((index, pair_findings(pair)) for index, pair in enumerate(pairs) if _same(pair))
+        except Exception as exc:  # noqa: BLE001 - raised below, once the pairs that differ have raised theirs
+            held.append(exc)
         pairings.extend(_pairing(pair) for pair in pairs)
 
     differing = iter(map_shared(pair_findings, different, SHARE_OF_PAIRS, meanwhile=meanwhile))
+    if held:
+        # A pair that agrees builds its policies only to list those that could not be read, and fails where another
+        # is malformed. Its error comes after those of the pairs that differ, as when they were all compared first:
+        # the same error whichever process compared which pair.
+        raise held[0]
     findings = [
         finding for index, pair in enumerate(pairs) for finding in (agreeing[index] if _same(pair) else next(differing))
     ]
