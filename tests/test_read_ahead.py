@@ -292,9 +292,7 @@ def test_the_command_reads_a_large_target_file_in_a_worker(tmp_path: Path):
 _IMPORTED = """
 import sys, time
 from auditor import iamdb, pipeline, read_ahead
-from auditor import read_ahead
 from auditor.config import load_config
-from auditor.normalize.account import PortableAccount
 from auditor.pipeline import RunOptions, compare_many
 threshold = None if sys.argv[2] == "none" else int(sys.argv[2])
 slow, name = (read_ahead, "read_portable") if sys.argv[3] == "worker" else (pipeline, "load_account")
