@@ -50,17 +50,20 @@ def ignore_interrupts() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
+def _nothing() -> None:
+    return None
+
+
 def map_shared(
     func: Callable[[Item], Result],
     items: Sequence[Item],
     min_share: int,
     once: bool = False,
-    meanwhile: Callable[[], None] | None = None,
+    meanwhile: Callable[[], None] = _nothing,
 ) -> list[Result]:
     """`[func(item) for item in items]`, shared with one helper process per other CPU where one may be forked
     and there are at least `min_share` items per process; `once`: see above. `meanwhile`, work of this process's
     own, is done once as its share is: while the helpers finish theirs, or after the items where none was forked."""
-    meanwhile = meanwhile or _nothing
     shares = min(usable_cpus(), len(items) // max(1, min_share))
     if shares < 2 or not may_fork():
         alone = [func(item) for item in items]
@@ -94,10 +97,6 @@ def map_shared(
             raise
     # Taken by a helper that failed: done here, in order, where the first error among them is the first of all.
     return [results[index] if index in results else func(item) for index, item in enumerate(items)]
-
-
-def _nothing() -> None:
-    return None
 
 
 _INDEX = struct.Struct("<I")

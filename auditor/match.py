@@ -109,7 +109,11 @@ def _selects(entries: _Entries, role: NormalizedRole) -> bool:
 
 def role_key(name: str, *tokens: str) -> str:
     """The name with env tokens, as whole segments, set aside: `app-role-prod` -> `app-role-${Env}`."""
-    return env_segment_pattern(*tokens).sub(ENV, escape_literal(name))
+    return _keyed(env_segment_pattern(*tokens), name)
+
+
+def _keyed(tokens: re.Pattern[str], name: str) -> str:
+    return tokens.sub(ENV, escape_literal(name))
 
 
 def match_roles(
@@ -159,14 +163,17 @@ def _order(pair: RolePair) -> tuple[str, str]:
 def _rules(
     baseline: NormalizedAccount, target: NormalizedAccount, scope: RolesConfig
 ) -> list[tuple[str, KeyFunction, KeyFunction]]:
+    # Each key function is role_key with its account's pattern found once, not for every role.
     def by_name(account: NormalizedAccount) -> KeyFunction:
-        tokens = env_segment_pattern(*account.env_tokens)  # role_key, with the pattern found once, not per role
-        return lambda role: tokens.sub(ENV, escape_literal(role.name))
+        tokens = env_segment_pattern(*account.env_tokens)
+        return lambda role: _keyed(tokens, role.name)
 
     def by_stack(account: NormalizedAccount) -> KeyFunction:
+        tokens = env_segment_pattern(*account.env_tokens)
+
         def key(role: NormalizedRole) -> str | None:
             found = _STACK_NAME.match(role.name)
-            return f"{role_key(found['stack'], *account.env_tokens)}/{found['logical']}" if found else None
+            return f"{_keyed(tokens, found['stack'])}/{found['logical']}" if found else None
 
         return key
 
@@ -175,10 +182,12 @@ def _rules(
         return found["set"] if found else None
 
     def by_tags(account: NormalizedAccount) -> KeyFunction:
+        tokens = env_segment_pattern(*account.env_tokens)
+
         def key(role: NormalizedRole) -> str | None:
             if not scope.match_tags or not all(tag in role.tags for tag in scope.match_tags):
                 return None
-            return ",".join(f"{tag}={role_key(role.tags[tag], *account.env_tokens)}" for tag in scope.match_tags)
+            return ",".join(f"{tag}={_keyed(tokens, role.tags[tag])}" for tag in scope.match_tags)
 
         return key
 

@@ -374,12 +374,13 @@ def compare_accounts(
     def pair_findings(pair: RolePair) -> list[Finding]:
         return with_fixes(classify(pair, diff_pair(pair, envs), sides), pair, sides)
 
-    different = [pair for pair in pairs if not _same(pair)]
+    agree = [_same(pair) for pair in pairs]
+    different = [pair for pair, same in zip(pairs, agree, strict=True) if not same]
     # A target read in a worker may have left its records there: those of the roles whose policies are built
     # come over now, in one exchange, and the worker stops (helpers are forked only with no other thread or
     # pool left). Besides the pairs that differ, a pair that agrees is built where a policy could not be read:
     # classify lists each such policy.
-    built = [pair for pair in pairs if not _same(pair) or _has_unreadable(pair)]
+    built = [pair for pair, same in zip(pairs, agree, strict=True) if not same or _has_unreadable(pair)]
     baseline.prepare(pair.baseline.name for pair in built if pair.baseline is not None)
     target.prepare(pair.target.name for pair in built if pair.target is not None)
     # Pairs with equal signatures take microseconds; each of the others milliseconds, which other CPUs share. The
@@ -391,7 +392,7 @@ def compare_accounts(
 
     def meanwhile() -> None:
         try:
-            agreeing.update((index, pair_findings(pair)) for index, pair in enumerate(pairs) if _same(pair))
+            agreeing.update((index, pair_findings(pair)) for index, pair in enumerate(pairs) if agree[index])
         except Exception as exc:  # noqa: BLE001 - raised below, once the pairs that differ have raised theirs
             held.append(exc)
         pairings.extend(_pairing(pair) for pair in pairs)
@@ -403,7 +404,7 @@ def compare_accounts(
         # the same error whichever process compared which pair.
         raise held[0]
     findings = [
-        finding for index, pair in enumerate(pairs) for finding in (agreeing[index] if _same(pair) else next(differing))
+        finding for index, same in enumerate(agree) for finding in (agreeing[index] if same else next(differing))
     ]
     findings = apply_waivers(findings, waivers or [], target.name, now.date(), used if used is not None else set())
     findings.sort(key=_order)
