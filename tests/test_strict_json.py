@@ -143,3 +143,9 @@ def test_a_string_repeated_in_a_file_is_one_object():
     # What a large snapshot is mostly made of ("Allow", the same ARNs): kept once, its memory is a fraction.
     first, second = loads_strict(b'[{"Effect": "Allow"}, {"Effect": "Allow"}]')
     assert first["Effect"] is second["Effect"]
+
+
+def test_numbers_with_a_fraction_or_an_exponent_in_a_file_are_read_as_json_reads_them():
+    data = loads_strict(b'{"a": [1.5, 2e3, -0.25], "b": 7}')
+    assert data == json.loads('{"a": [1.5, 2e3, -0.25], "b": 7}')
+    assert all(type(number) is float for number in data["a"])
