@@ -3,12 +3,11 @@ comments that stay comments, and the checks that verify a fix."""
 
 from __future__ import annotations
 
-import json
 import re
 import shlex
 from typing import Any
 
-from auditor.model.documents import action_count
+from auditor.model.documents import action_count, indented
 from auditor.names import sanitized
 from auditor.terminal import printable, printable_lines
 
@@ -18,7 +17,7 @@ _HEREDOC = "POLICY"
 def document_json(document: dict[str, Any]) -> str:
     """The policy JSON as printed in reports and written by the fix; control and bidi characters escaped
     (the same document: inside JSON strings the escape means the character)."""
-    return printable_lines(json.dumps(document, indent=2, ensure_ascii=False))
+    return printable_lines(indented(document))
 
 
 def inline_verify(role: str, policy: str, document: dict[str, Any]) -> list[str]:

@@ -1,4 +1,5 @@
-"""JSON as the tool reads it (strict), and policy documents as they arrive: decoded, JSON text, or URL-encoded."""
+"""JSON as the tool reads it (strict) and prints it, and policy documents as they arrive: decoded, JSON text, or
+URL-encoded."""
 
 from __future__ import annotations
 
@@ -241,6 +242,24 @@ def decode_document(document: Any) -> Any:
         return within_depth(decoded)
     except ValueError as exc:
         raise PolicyFormatError(str(exc)) from None
+
+
+def indented(document: Any) -> str:
+    """`json.dumps(document, indent=2, ensure_ascii=False)`, character for character: written by orjson where it
+    writes the same text, since reports and fixes print a document for each finding."""
+    try:
+        text = orjson.dumps(document, option=orjson.OPT_INDENT_2).decode("utf-8")
+    except TypeError:  # integers past 64 bits, lone surrogates, keys that are not strings
+        return json.dumps(document, indent=2, ensure_ascii=False)
+    # orjson writes NaN and infinity as null, and floats in its own way (1e16 for 1e+16, 0.0000117 for 1.17e-05).
+    # Policies seldom hold either; a string that reads like one only costs the slower writer.
+    if "null" in text or _FLOAT.search(text):
+        return json.dumps(document, indent=2, ensure_ascii=False)
+    return text
+
+
+_FLOAT = re.compile(r'(?m)(?:^ *|": )-?[0-9]+[.eE]')
+"""A number with a fraction or an exponent where one can stand in indented JSON: first on its line, or a value."""
 
 
 def action_count(document: dict[str, Any]) -> int | None:

@@ -6,6 +6,8 @@ import difflib
 import json
 from dataclasses import dataclass
 
+from auditor.model.documents import indented
+
 
 @dataclass(frozen=True)
 class DiffLine:
@@ -21,8 +23,8 @@ def marked_difference(expected: object, actual: object) -> list[DiffLine]:
     # differ are the ones that mean something different, not the ones written in another order.
     if expected is None or actual is None:
         return []
-    left = json.dumps(_canonical(expected), indent=2, ensure_ascii=False).splitlines()
-    right = json.dumps(_canonical(actual), indent=2, ensure_ascii=False).splitlines()
+    left = indented(_canonical(expected)).splitlines()
+    right = indented(_canonical(actual)).splitlines()
     lines: list[DiffLine] = []
     # Compared without JSON's trailing commas: a line that only gained one, when another was added after it,
     # is the same line.

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -11,7 +10,7 @@ from typing import overload
 from auditor.findings import AuditResult, AuditRun, Finding, RolePairing, Severity
 from auditor.findings.model import KIND_PRIORITY, FindingKind, GrantGroup, ServiceGroup
 from auditor.match import RULE_ENV, RULE_EXACT, RULE_SERVICE
-from auditor.model.documents import action_count
+from auditor.model.documents import action_count, indented
 from auditor.names import sanitized
 from auditor.report.policy_diff import DiffLine, marked_difference
 
@@ -307,7 +306,7 @@ def _is_pattern(written: str) -> bool:
 
 
 def _json(document: object) -> str | None:
-    return None if document is None else json.dumps(document, indent=2, ensure_ascii=False)
+    return None if document is None else indented(document)
 
 
 def _action_total(finding: Finding) -> str:
