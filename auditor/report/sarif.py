@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -10,6 +9,7 @@ from typing import Any
 from auditor.config import Config
 from auditor.findings import AuditResult, AuditRun, Finding, FindingKind, Severity
 from auditor.findings.model import KIND_PRIORITY
+from auditor.model.documents import indented
 from auditor.sources.snapshot import RoleLines
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -74,7 +74,7 @@ def render_sarif(run: AuditRun, location: str = "config.yaml", role_lines: Mappi
     lines = role_lines or {}
     runs = [_run(result, location, lines) for result in run.comparisons]
     document = {"$schema": SCHEMA, "version": "2.1.0", "runs": runs}
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    return indented(document) + "\n"
 
 
 def _run(result: AuditResult, location: str, lines: Mapping[str, int]) -> dict[str, Any]:
