@@ -84,23 +84,28 @@ def _parsed_at_once(text: bytes) -> Any:
     once: a 10,000-role snapshot is read in two thirds of the time, into half the memory pages. What it admits,
     json reads alike, but for a number past a double's range, which jiter reads as infinity.
     """
+    if not _COUNTS_INSTANCES:
+        data = _lossless(text)
+        return data if data is _LEFT_TO_JSON or _holds_no_lossless_float(data) else _LEFT_TO_JSON
+    # Each number with a fraction or an exponent is a LosslessFloat; policies seldom hold one. CPython's heap types
+    # are referenced by each of their instances, so the count says whether this parse made any, without a walk of
+    # the data (0.05 s at 10,000 roles). The lock keeps another thread's parse out of the count.
     with _PARSING:
         before = sys.getrefcount(LosslessFloat)
-        try:
-            data = jiter.from_json(
-                text, allow_inf_nan=False, catch_duplicate_keys=True, cache_mode="all", float_mode="lossless-float"
-            )
-        except ValueError:
-            return _LEFT_TO_JSON
-        # Each number with a fraction or an exponent is a LosslessFloat; policies seldom hold one. CPython's heap
-        # types are referenced by each of their instances, so the count says whether this parse made any, without
-        # a walk of the data (0.05 s at 10,000 roles). The lock keeps another thread's parse out of the count.
-        if not _COUNTS_INSTANCES:
-            return data if _holds_no_lossless_float(data) else _LEFT_TO_JSON
-        if sys.getrefcount(LosslessFloat) != before:
+        data = _lossless(text)
+        if data is not _LEFT_TO_JSON and sys.getrefcount(LosslessFloat) != before:
             del data  # inside the lock: its LosslessFloats go before another parse counts
             return _LEFT_TO_JSON
         return data
+
+
+def _lossless(text: bytes) -> Any:
+    try:
+        return jiter.from_json(
+            text, allow_inf_nan=False, catch_duplicate_keys=True, cache_mode="all", float_mode="lossless-float"
+        )
+    except ValueError:
+        return _LEFT_TO_JSON
 
 
 _PARSING = threading.Lock()
