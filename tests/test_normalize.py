@@ -11,7 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from auditor.errors import PolicyFormatError
+from auditor.model.documents import MAX_DEPTH
 from auditor.normalize import AccountContext, canonical_document
+from auditor.normalize.placeholders import map_values
 
 PROD = AccountContext("111111111111", "prod")
 DEV = AccountContext("222222222222", "dev")
@@ -271,3 +273,70 @@ def test_url_encoding_in_lower_case_hex_is_decoded_too():
     from urllib.parse import quote
 
     assert canon(quote(json.dumps(raw)).replace("%7B", "%7b").replace("%22", "%22")) == canon(raw)
+
+
+# The walk every role's signature takes: the same as its plain recursive definition ----------------------------
+
+_LITERALS = ("Version", "Id", "Sid", "Effect", "Action", "NotAction")
+_json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(alphabet="ab$:-", max_size=4),
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(st.sampled_from([*_LITERALS, "Resource", "x", "y"]), inner, max_size=3)
+    ),
+    max_leaves=12,
+)
+
+
+def _mapped_plainly(node: Any, func: Any, depth: int = 0) -> Any:
+    if depth > MAX_DEPTH:
+        raise PolicyFormatError("too deep")
+    # A string inside an object or array is mapped where it stands; the depth is checked for each other value.
+    if isinstance(node, dict):
+        return {
+            k: v if k in _LITERALS else func(v) if type(v) is str else _mapped_plainly(v, func, depth + 1)
+            for k, v in node.items()
+        }
+    if isinstance(node, list):
+        return [func(item) if type(item) is str else _mapped_plainly(item, func, depth + 1) for item in node]
+    return func(node) if isinstance(node, str) else node
+
+
+def _nested_in_lists(levels: int, leaf: Any) -> Any:
+    for _ in range(levels):
+        leaf = [leaf]
+    return leaf
+
+
+@settings(max_examples=300, deadline=None)
+@given(_json_values)
+def test_map_values_maps_what_the_plain_definition_maps(node: Any):
+    assert map_values(node, str.upper) == _mapped_plainly(node, str.upper)
+
+
+@settings(max_examples=100, deadline=None)
+@given(_json_values)
+def test_strings_already_known_are_taken_as_the_function_would_map_them(node: Any):
+    calls: list[str] = []
+
+    def upper(text: str) -> str:
+        calls.append(text)
+        return text.upper()
+
+    known = {"a": "A", "$": "$"}
+    assert map_values(node, upper, known=known) == _mapped_plainly(node, str.upper)
+    assert not set(calls) & known.keys()
+
+
+@pytest.mark.parametrize("leaf", ["text", 1, None, {}, []])
+def test_map_values_refuses_the_depth_the_plain_definition_refuses(leaf: Any):
+    def refuses(node: Any, walk: Any) -> bool:
+        try:
+            walk(node, str.upper)
+        except PolicyFormatError:
+            return True
+        return False
+
+    for levels in (MAX_DEPTH - 1, MAX_DEPTH, MAX_DEPTH + 1, MAX_DEPTH + 2):
+        node = _nested_in_lists(levels, leaf)
+        assert refuses(node, map_values) == refuses(node, _mapped_plainly), levels

@@ -24,7 +24,7 @@ from auditor.model.documents import decode_document
 from auditor.model.normalized import NormalizedAccount, NormalizedPolicy, NormalizedRole, PolicyType, RoleParts
 from auditor.model.policy import PolicyDocument
 from auditor.model.snapshot import AccountSnapshot, ManagedPolicyRecord, RoleRecord
-from auditor.normalize.placeholders import AccountContext, map_values
+from auditor.normalize.placeholders import AccountContext
 from auditor.normalize.policy import canonical_document
 
 
@@ -177,7 +177,8 @@ class _AccountNormalizer:
         )
 
     def _signature(self, role: RoleRecord) -> bytes:
-        rewrite = self._context.to_placeholders
+        context = self._context
+        rewrite = context.to_placeholders
 
         def managed(record: ManagedPolicyRecord) -> list[Any]:
             # AWS managed policies compare by ARN alone (see NormalizedPolicy.comparable).
@@ -186,8 +187,8 @@ class _AccountNormalizer:
 
         boundary = managed(role.permissions_boundary) if role.permissions_boundary else None
         data = [
-            map_values(role.inline_policies, rewrite),
-            map_values(role.trust_policy, rewrite),
+            context.placeholdered(role.inline_policies),
+            context.placeholdered(role.trust_policy),
             sorted((managed(record) for record in role.managed_policies), key=lambda item: item[0]),
             boundary,
         ]
@@ -205,7 +206,7 @@ class _AccountNormalizer:
         cached = self._rewritten.get(record.arn)
         if cached is not None and (cached[0] is record.document or cached[0] == record.document):
             return cached[1]
-        rewritten = map_values(record.document, self._context.to_placeholders)
+        rewritten = self._context.placeholdered(record.document)
         self._rewritten[record.arn] = (record.document, rewritten)
         return rewritten
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -20,6 +20,7 @@ _LITERAL_KEYS = frozenset({"Version", "Id", "Sid", "Effect", "Action", "NotActio
 
 
 _PLACEHOLDER = re.compile(r"\$\$|\$\{Account\}|\$\{Env\}")
+_NOTHING_KNOWN: Mapping[str, str] = {}
 
 
 def spelled(text: str, env: str) -> str:
@@ -70,6 +71,10 @@ class AccountContext:
             self._seen[text] = done
         return done
 
+    def placeholdered(self, document: Any) -> Any:
+        """`map_values(document, self.to_placeholders)`: every value string of a document with placeholders."""
+        return map_values(document, self.to_placeholders, known=self._seen)
+
     def from_placeholders(self, text: str) -> str:
         """Put this account's ID and env back where placeholders stand, and literal `$` back where `$$` does."""
         values = {ACCOUNT: self.account_id, ENV: self.env, "$$": "$"}
@@ -80,26 +85,54 @@ class AccountContext:
         return map_values(document, lambda text: target.from_placeholders(self.to_placeholders(text)))
 
 
-def map_values(node: Any, func: Callable[[str], str], depth: int = 0) -> Any:
-    """Apply `func` to every string value of a policy document, except names and actions.
+def map_values(node: Any, func: Callable[[str], str], depth: int = 0, known: Mapping[str, str] = _NOTHING_KNOWN) -> Any:
+    """Apply `func` to every string value of a policy document, except names and actions; `known` holds strings
+    already mapped (func's own cache), taken from it rather than by a call.
 
     PolicyFormatError past MAX_DEPTH levels: no valid document nests that deep, and recursion would fail.
     """
+    if isinstance(node, dict):
+        return _mapped_object(node, func, depth, known)
+    if isinstance(node, list):
+        return _mapped_array(node, func, depth, known)
+    _within(depth)
+    if isinstance(node, str):
+        return known[node] if node in known else func(node)
+    return node
+
+
+# Every role of an account passes here for its signature: plain dicts, lists and strings, most of a document, are
+# handled in the loop rather than by a call each, and a string seen before costs a lookup.
+def _mapped_object(node: dict[str, Any], func: Callable[[str], str], depth: int, known: Mapping[str, str]) -> Any:
+    _within(depth)
+    mapped = {}
+    for key, value in node.items():
+        kind = value.__class__
+        if key in _LITERAL_KEYS:
+            mapped[key] = value
+        elif kind is str:
+            mapped[key] = known[value] if value in known else func(value)
+        elif kind is dict:
+            mapped[key] = _mapped_object(value, func, depth + 1, known)
+        elif kind is list:
+            mapped[key] = _mapped_array(value, func, depth + 1, known)
+        else:
+            mapped[key] = map_values(value, func, depth + 1, known)
+    return mapped
+
+
+def _mapped_array(node: list[Any], func: Callable[[str], str], depth: int, known: Mapping[str, str]) -> Any:
+    _within(depth)
+    return [
+        (known[item] if item in known else func(item))
+        if item.__class__ is str
+        else _mapped_object(item, func, depth + 1, known)
+        if item.__class__ is dict
+        else map_values(item, func, depth + 1, known)
+        for item in node
+    ]
+
+
+def _within(depth: int) -> None:
     if depth > MAX_DEPTH:
         raise PolicyFormatError(f"document is nested more than {MAX_DEPTH} levels deep")
-    # Strings, most of a document, are mapped in place rather than by a call each: every role of an account
-    # passes here for its signature.
-    if isinstance(node, dict):
-        return {
-            key: value
-            if key in _LITERAL_KEYS
-            else func(value)
-            if value.__class__ is str
-            else map_values(value, func, depth + 1)
-            for key, value in node.items()
-        }
-    if isinstance(node, list):
-        return [func(item) if item.__class__ is str else map_values(item, func, depth + 1) for item in node]
-    if isinstance(node, str):
-        return func(node)
-    return node
