@@ -26,7 +26,7 @@ pytestmark = pytest.mark.skipif(
 SQUARES = """
 import json, os, sys, threading, time
 os.sched_setaffinity(0, sorted(os.sched_getaffinity(0))[:int(sys.argv[2])])
-from auditor.forking import map_shared
+from auditor.forking import map_shared, reap_helpers
 
 mode, here = sys.argv[1], os.getpid()
 done_here = []
@@ -36,8 +36,10 @@ def square(i):
         os._exit(9)
     if mode == "fail-there" and os.getpid() != here:
         raise ValueError(f"item {i}")
-    if mode in ("fail", "fail-both", "once-fail") and i == 6 or mode == "fail-both" and i == 3:
+    if mode in ("fail", "fail-both", "once-fail", "meanwhile-fail") and i == 6 or mode == "fail-both" and i == 3:
         raise ValueError(f"item {i}")
+    if os.getpid() == here:
+        order.append(i)
     if mode == "interrupt" and os.getpid() == here:
         done_here.append(i)
         if len(done_here) == 5:
@@ -55,10 +57,28 @@ if mode == "no-sigchld":
     import signal
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children reaped by the kernel: no exit status to wait for
 meanwhile = []
+order = []  # what this process did, in turn: its items, and "meanwhile"
+
+def own_work():
+    meanwhile.append(os.getpid() == here)
+    order.append("meanwhile")
+
 try:
     if mode.startswith("meanwhile"):  # this process's own work, noted with whether this process did it
-        results = map_shared(square, list(range(40)), 4, meanwhile=lambda: meanwhile.append(os.getpid() == here))
-        print(json.dumps({"results": results, "meanwhile": meanwhile}))
+        try:
+            results = map_shared(square, list(range(40)), 4, meanwhile=own_work)
+        except ValueError as exc:
+            results = f"ValueError: {exc}"
+        print(json.dumps({"results": results, "meanwhile": meanwhile, "order": order}))
+    elif mode == "reaped":  # two runs, then every helper waited for: no child process is left behind
+        map_shared(square, list(range(40)), 4)
+        map_shared(square, list(range(40)), 4)
+        reap_helpers()
+        try:
+            os.waitpid(-1, os.WNOHANG)
+            print("a child process is left")
+        except ChildProcessError:
+            print("no child process is left")
     elif mode.startswith("once"):  # items an iterator each, usable once
         print(json.dumps(map_shared(lambda item: square(next(item)), [iter([i]) for i in range(40)], 4, once=True)))
     else:
@@ -126,6 +146,17 @@ def test_work_of_this_process_given_as_meanwhile_is_done_once_here_with_or_witho
     assert printed["meanwhile"] == [True]
     assert [value for value, _ in printed["results"]] == [i * i for i in range(40)]
     assert {here for _, here in printed["results"]} == ({True, False} if cpus == 2 else {True})
+
+
+def test_with_a_helper_work_of_this_process_is_done_before_it_takes_an_item():
+    # Done after its items, it would leave the helper waiting: the items are taken as fast as either process can.
+    assert json.loads(_squares("meanwhile", 2))["order"][0] == "meanwhile"
+
+
+def test_work_of_this_process_is_done_once_when_an_item_fails_and_the_items_are_done_again_here():
+    printed = json.loads(_squares("meanwhile-fail", 2))
+    assert printed["results"] == "ValueError: item 6"
+    assert printed["meanwhile"] == [True]
 
 
 def test_items_usable_once_that_a_helper_took_are_done_here_from_the_start():
@@ -292,3 +323,7 @@ def test_a_report_a_helper_left_half_written_is_written_again_here(drifted: Path
     shared, log = _written(drifted, "die")
     assert "3 items shared among 2 processes" in log and (drifted / "helper-died").exists()
     assert shared == _written(drifted, "none")[0]
+
+
+def test_helpers_whose_results_were_taken_before_they_exited_are_all_reaped():
+    assert _squares("reaped") == "no child process is left"
