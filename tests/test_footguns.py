@@ -118,13 +118,14 @@ def test_reading_a_snapshot_freezes_what_it_built(demo: Path):
     gc.unfreeze()
 
 
-def test_a_run_holds_its_baseline_when_asked_and_only_until_the_next_run(demo: Path):
+def test_a_run_holds_its_baseline_and_last_target_when_asked_and_only_until_the_next_run(demo: Path):
     config = load_config(demo / "config.yaml")
-    compare_many(config, "prod", ["dev"], now=NOW, options=RunOptions(keep_baseline=True))
-    held = pipeline._Kept.baseline
+    compare_many(config, "prod", ["dev"], now=NOW, options=RunOptions(keep_reads=True))
+    held, last = pipeline._Kept.baseline, pipeline._Kept.target
     assert held is not None and held.name == "prod" and held.roles
+    assert last is not None and last.name == "dev" and last.roles
     compare_many(config, "prod", ["dev"], now=NOW)
-    assert pipeline._Kept.baseline is None
+    assert pipeline._Kept.baseline is None and pipeline._Kept.target is None
 
 
 def test_load_config_takes_a_str_path(demo: Path):
