@@ -180,6 +180,7 @@ def display_name(action: str) -> str:
     return info.action if info.known else action
 
 
+@cache  # asked of every action a finding names, thousands of times per run for the same few hundred actions
 def primary_access_level(action: str) -> str:
     """The first access level the dataset lists ("Tagging, Write" -> "Tagging"); "" if unknown."""
     return describe(action).access_level.split(",")[0].strip()
