@@ -75,9 +75,10 @@ class RunOptions:
     """Steps of work the caller does after the run (such as compiling one report template each), done instead
     while the run waits for a worker process's read, and only while it still waits."""
     keep_reads: bool = False
-    """Hold the baseline read, and the last target's, until the next run in this process begins, rather than free
-    them as the run ends: for a process that exits once its reports are written (the command), which would spend
-    0.1 s at 10,000 roles freeing objects the system takes back at exit anyway."""
+    """Hold the baseline read, the last target's and the run's result until the next run in this process begins,
+    rather than free them as the run ends or its caller lets go: for a process that exits once its reports are
+    written (the command), which would spend 0.1 s and more at 10,000 roles freeing objects the system takes back
+    at exit anyway."""
 
 
 def compare_many(
@@ -155,7 +156,7 @@ def _compare_all(
         reads.begin()
         if options.progress is not None:
             options.progress(f"read {baseline.name} (baseline)", 0, len(targets))
-        _Kept.baseline = _Kept.target = None
+        _Kept.baseline = _Kept.target = _Kept.run = None
         # Without the baseline there is nothing to compare: SourceError. It is kept all run, as its snapshot is: frozen
         # as it is read, rather than walked by the young collections that follow (0.03 s at 10,000 roles).
         with gc_paused(freeze=True):
@@ -169,16 +170,20 @@ def _compare_all(
             if not reads.in_workers():
                 break
             step()
-        return _compare_targets(config, base, targets, now, options, collector, waivers, reads)
+        run = _compare_targets(config, base, targets, now, options, collector, waivers, reads)
+        if options.keep_reads:
+            _Kept.run = run
+        return run
     finally:
         reads.close()
 
 
 class _Kept:
-    """The last run's baseline and last target, held with RunOptions.keep_reads."""
+    """The last run's baseline, last target and result, held with RunOptions.keep_reads."""
 
     baseline: NormalizedAccount | None = None
     target: NormalizedAccount | None = None
+    run: AuditRun | None = None
 
 
 def _compare_targets(
@@ -332,13 +337,7 @@ class _Reads:
 
     def _result(self, future: _Read, account: ResolvedAccount) -> NormalizedAccount | SourceError:
         try:
-            if future in self._in_workers:
-                # Unpickling a 10,000-role read makes as many tuples, none in a cycle: with the collector running,
-                # young collections walk them (0.01 s or more), before they are frozen with the account below.
-                with gc_paused():
-                    read = self._ahead.result(future)
-            else:
-                read = future.result()
+            read = self._ahead.result(future) if future in self._in_workers else future.result()
         except BrokenProcessPool:
             # A worker died (killed, out of memory): this account is read here instead, and so are the rest.
             log.warning("a worker process reading %s stopped; reading it here", account.name)

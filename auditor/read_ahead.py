@@ -239,24 +239,29 @@ class ReadAhead:
         """The read `future` holds, taken out of the region (raises what the read raised)."""
         slot = self._slots.pop(future, None)
         try:
-            read = future.result()
-            if isinstance(read, InRegion):
-                read = self._unpickled(read)
-            if not isinstance(read, Placed):
-                return read
-            # One copy of the span the records take: the slot is free for the next read at once.
-            taken = memoryview(self._open_region()[read.start : read.start + sum(read.lengths)])
-            roles: list[PortableRole] = []
-            at = 0
-            for role, length in zip(read.portable.roles, read.lengths, strict=True):
-                roles.append((*role[:-1], taken[at : at + length]) if length else role)
-                at += length
-            placed, name = sum(1 for length in read.lengths if length), read.portable.account.name
-            log.info("%d of %d role records of %s came through shared memory", placed, len(roles), name)
-            return replace(read.portable, roles=roles)
+            # Unpickling a 10,000-role read makes as many tuples, none in a cycle: with the collector running, young
+            # collections walk them (0.01 s or more) before the run freezes them with the account it restores.
+            with gc_paused():
+                return self._taken(future.result())
         finally:
             if slot is not None:
                 self._free.append(slot)
+
+    def _taken(self, read: WorkerRead) -> PortableAccount:
+        if isinstance(read, InRegion):
+            read = self._unpickled(read)
+        if not isinstance(read, Placed):
+            return read
+        # One copy of the span the records take: the slot is free for the next read at once.
+        taken = memoryview(self._open_region()[read.start : read.start + sum(read.lengths)])
+        roles: list[PortableRole] = []
+        at = 0
+        for role, length in zip(read.portable.roles, read.lengths, strict=True):
+            roles.append((*role[:-1], taken[at : at + length]) if length else role)
+            at += length
+        placed, name = sum(1 for length in read.lengths if length), read.portable.account.name
+        log.info("%d of %d role records of %s came through shared memory", placed, len(roles), name)
+        return replace(read.portable, roles=roles)
 
     def _open_region(self) -> mmap.mmap:
         if self._region is None:

@@ -26,7 +26,7 @@ from auditor.cli.exits import (
 from auditor.cli.options import config_option, fail_on_option, format_list, format_option, output_options
 from auditor.config import load_config
 from auditor.errors import AuditorError, SourceError
-from auditor.findings import AuditRun, Severity
+from auditor.findings import Severity
 from auditor.names import safe_name
 from auditor.pipeline import RunOptions, compare_many, compare_organization
 from auditor.report import FORMATS, RenderOptions, outgoing, preparations, render, render_pieces, write_reports
@@ -136,7 +136,7 @@ def compare_command(
         if shard_text is not None and not all_accounts:
             raise click.UsageError("--shard splits an organization: use it with --all-accounts")
         shard = Shard.parse(shard_text) if shard_text else None
-        # The command exits once the reports are written: what it read is left for the exit to free.
+        # The command exits once the reports are written: what it read and found is left for the exit to free.
         options = RunOptions(
             only=role_globs,
             concurrency=concurrency,
@@ -172,16 +172,7 @@ def compare_command(
     console.print_summary(run, paths, threshold, see=paths[0].name if paths else "the report")
     if stats:
         console.print_stats(run)
-    # As what the run read: the command exits once it returns, and freeing the findings and pairings one by one
-    # would take 0.02 s at 10,000 roles. The next command run in this process frees this one.
-    _Left.run = run
     return exit_code([run], run.at_or_above(threshold))
-
-
-class _Left:
-    """The last compare command's run, left for the exit to free."""
-
-    run: AuditRun | None = None
 
 
 @cli.command("snapshot")
