@@ -108,8 +108,8 @@ def actions_on(resource: str) -> frozenset[str] | None:
 
 
 def load_resource_types() -> None:
-    """Read the resource types of every service now (about 0.06 s, 457 files), as the first ARN compared would:
-    for a process with time to spare, whose helpers forked later then find them read."""
+    """Read the ARN formats of every resource type now, as the first ARN compared would (0.006 s from the shipped
+    index, 0.03 s from the dataset's files): for a process with time to spare, whose helpers forked later find them."""
     _formats()
 
 
