@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import gc
 import json
+import subprocess
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -14,7 +16,7 @@ import auditor.cli
 from auditor import load_config, pipeline
 from auditor.cli import main
 from auditor.errors import UsageError
-from auditor.gc_pause import frozen
+from auditor.gc_pause import frozen, starting, thaw
 from auditor.pipeline import RunOptions, compare, compare_many
 from auditor.report import write_reports
 from auditor.sources import read_snapshot, write_snapshot
@@ -109,6 +111,41 @@ def test_frozen_leaves_what_its_caller_froze_frozen():
         assert 0 < gc.get_freeze_count() <= before
     finally:
         gc.unfreeze()
+
+
+def test_what_the_command_imports_at_start_is_frozen_and_handed_back_by_a_run():
+    gc.unfreeze()
+    try:
+        with starting():
+            assert not gc.isenabled()
+            kept = [{"made": index} for index in range(100)]
+        assert gc.isenabled() and gc.get_freeze_count() >= len(kept)
+        thaw()
+        assert gc.get_freeze_count() == 0
+    finally:
+        gc.unfreeze()
+
+
+def test_starting_leaves_the_collector_off_if_it_was_off():
+    gc.disable()
+    try:
+        with starting():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+        gc.unfreeze()
+
+
+def test_importing_the_package_imports_no_pipeline_until_a_name_is_asked_for():
+    code = (
+        "import sys, auditor\n"
+        "assert 'auditor.pipeline' not in sys.modules and 'auditor.config' not in sys.modules\n"
+        "from auditor import compare, load_config\n"
+        "assert compare.__module__ == 'auditor.pipeline' and load_config.__module__ == 'auditor.config'\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
 
 
 def test_reading_a_snapshot_freezes_what_it_built(demo: Path):
