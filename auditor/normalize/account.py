@@ -20,7 +20,7 @@ import orjson
 
 from auditor.errors import PolicyFormatError, SnapshotFormatError
 from auditor.model.arns import is_aws_managed
-from auditor.model.documents import decode_document
+from auditor.model.documents import decode_document, depth_bounded
 from auditor.model.normalized import NormalizedAccount, NormalizedPolicy, NormalizedRole, PolicyType, RoleParts
 from auditor.model.policy import PolicyDocument
 from auditor.model.snapshot import AccountSnapshot, ManagedPolicyRecord, RoleRecord
@@ -151,8 +151,11 @@ def _packed(record: RoleRecord) -> bytes:
 
 
 def _record(packed: bytes | memoryview) -> RoleRecord:
-    # Bytes from the worker process this run started, never from outside it: a JSON object, or a pickle.
-    return RoleRecord.model_validate(orjson.loads(packed) if packed[:1] == b"{" else pickle.loads(packed))
+    # Bytes from the worker process this run started, never from outside it: a JSON object, or a pickle. The worker
+    # validated the record, its documents' depth included, so that check is not walked again here.
+    plain = orjson.loads(packed) if packed[:1] == b"{" else pickle.loads(packed)
+    with depth_bounded():
+        return RoleRecord.model_validate(plain)
 
 
 class _AccountNormalizer:
