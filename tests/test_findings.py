@@ -309,3 +309,44 @@ def test_condition_changes_are_judged_per_operator_family(operator, before, afte
     old = [Condition(operator, "aws:sourceip", tuple(before))]
     new = [Condition(operator, "aws:sourceip", tuple(after))]
     assert compare_conditions(old, new).value == change
+
+
+def test_classify_finds_nothing_in_a_pair_of_equal_signatures_whose_policies_all_read():
+    # The comparison does not call classify for such pairs, nearly all of an account: this is why it need not.
+    from auditor.diff import diff_pair
+    from auditor.findings import Sides, classify
+    from auditor.match import match_roles
+
+    def account(name: str, account_id: str) -> Any:
+        boundary = f"arn:aws:iam::{account_id}:policy/cap-{name}"
+        trust = {
+            **TRUST,
+            "Statement": [
+                *TRUST["Statement"],
+                {"Effect": "Allow", "Principal": {"AWS": account_id}, "Action": "sts:AssumeRole"},
+            ],
+        }
+        record = role(
+            name,
+            account_id,
+            inline={
+                "Data": allow(
+                    ["s3:GetObject", "s3:List*"], [f"arn:aws:s3:::data-{name}/*", f"arn:aws:s3:::data-{name}"]
+                ),
+                "Queue": allow("sqs:SendMessage", f"arn:aws:sqs:us-east-1:{account_id}:jobs-{name}"),
+            },
+            trust=trust,
+            managed_policies=[
+                ManagedPolicyRecord(name="ReadOnlyAccess", arn="arn:aws:iam::aws:policy/ReadOnlyAccess"),
+                ManagedPolicyRecord(name=f"cap-{name}", arn=boundary, document=allow("*")),
+            ],
+            permissions_boundary=ManagedPolicyRecord(name=f"cap-{name}", arn=boundary, document=allow("*")),
+        )
+        snapshot = AccountSnapshot(account_id=account_id, collected_at=NOW, source="test", roles={record.name: record})
+        return normalize_account(snapshot, name, name)
+
+    prod, dev = account("prod", PROD), account("dev", DEV)
+    [pair] = match_roles(prod, dev, CONFIG.roles)
+    assert pair.baseline and pair.target and pair.baseline.signature == pair.target.signature
+    assert not pair.baseline.has_unreadable and not pair.target.has_unreadable
+    assert classify(pair, diff_pair(pair, ("prod", "dev")), Sides(baseline=prod, target=dev)) == []
