@@ -113,28 +113,30 @@ def test_frozen_leaves_what_its_caller_froze_frozen():
         gc.unfreeze()
 
 
-def test_what_the_command_imports_at_start_is_frozen_and_handed_back_by_a_run():
+@pytest.fixture
+def collector_as_found():
+    """Whatever a test does to the collector, the next test finds it on and nothing frozen."""
     gc.unfreeze()
-    try:
-        with starting():
-            assert not gc.isenabled()
-            kept = [{"made": index} for index in range(100)]
-        assert gc.isenabled() and gc.get_freeze_count() >= len(kept)
-        thaw()
-        assert gc.get_freeze_count() == 0
-    finally:
-        gc.unfreeze()
+    yield
+    thaw()
+    gc.unfreeze()
+    gc.enable()
 
 
-def test_starting_leaves_the_collector_off_if_it_was_off():
-    gc.disable()
-    try:
-        with starting():
-            pass
+def test_what_the_command_imports_at_start_is_frozen_and_handed_back_by_a_run(collector_as_found):
+    with starting():
         assert not gc.isenabled()
-    finally:
-        gc.enable()
-        gc.unfreeze()
+        kept = [{"made": index} for index in range(100)]
+    assert gc.isenabled() and gc.get_freeze_count() >= len(kept)
+    thaw()
+    assert gc.get_freeze_count() == 0
+
+
+def test_starting_leaves_the_collector_off_if_it_was_off(collector_as_found):
+    gc.disable()
+    with starting():
+        pass
+    assert not gc.isenabled()
 
 
 def test_importing_the_package_imports_no_pipeline_until_a_name_is_asked_for():
