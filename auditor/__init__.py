@@ -42,6 +42,13 @@ def __getattr__(name: str) -> Any:
         from importlib.metadata import version
 
         return version("iam-drift-auditor")
+    if not name.startswith("_"):
+        # A module of the package, imported when first named: `auditor.report.render(...)` after `import auditor`.
+        try:
+            return import_module(f"{__name__}.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{__name__}.{name}":
+                raise
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 

@@ -150,6 +150,21 @@ def test_importing_the_package_imports_no_pipeline_until_a_name_is_asked_for():
     assert done.returncode == 0, done.stderr
 
 
+def test_a_module_of_the_package_is_there_when_named_after_importing_the_package_alone():
+    code = (
+        "import auditor\n"
+        "assert callable(auditor.report.render) and callable(auditor.pipeline.compare_accounts)\n"
+        "try:\n"
+        "    auditor.no_such_module\n"
+        "except AttributeError:\n"
+        "    pass\n"
+        "else:\n"
+        "    raise SystemExit('no error for a module that does not exist')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+
+
 def test_reading_a_snapshot_freezes_what_it_built(demo: Path):
     gc.unfreeze()
     read_snapshot("baselines/demo/prod.json")
