@@ -60,22 +60,6 @@ def thaw() -> None:
 
 
 @contextmanager
-def starting() -> Iterator[None]:
-    """For a process starting up (the command): the collector off while the block imports, and what it built
-    frozen as the block ends, as this tool's own (`thaw` hands it back with the rest)."""
-    # The imports build some 150,000 objects that live as long as the process: collected as they come, the young
-    # generation walks them about a hundred times (15 to 25 ms of start-up); frozen, never.
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        _freeze()
-        if was_enabled:
-            gc.enable()
-
-
-@contextmanager
 def frozen() -> Iterator[None]:
     """Everything alive as the block begins is out of the collector's sight inside it (unless the process froze
     objects of its own): the findings and modules reports are rendered from, which each full collection while

@@ -16,7 +16,7 @@ import auditor.cli
 from auditor import load_config, pipeline
 from auditor.cli import main
 from auditor.errors import UsageError
-from auditor.gc_pause import frozen, starting, thaw
+from auditor.gc_pause import frozen, gc_paused, thaw
 from auditor.pipeline import RunOptions, compare, compare_many
 from auditor.report import write_reports
 from auditor.sources import read_snapshot, write_snapshot
@@ -124,7 +124,7 @@ def collector_as_found():
 
 
 def test_what_the_command_imports_at_start_is_frozen_and_handed_back_by_a_run(collector_as_found):
-    with starting():
+    with gc_paused(freeze=True):
         assert not gc.isenabled()
         kept = [{"made": index} for index in range(100)]
     assert gc.isenabled() and gc.get_freeze_count() >= len(kept)
@@ -132,9 +132,9 @@ def test_what_the_command_imports_at_start_is_frozen_and_handed_back_by_a_run(co
     assert gc.get_freeze_count() == 0
 
 
-def test_starting_leaves_the_collector_off_if_it_was_off(collector_as_found):
+def test_pausing_at_start_leaves_the_collector_off_if_it_was_off(collector_as_found):
     gc.disable()
-    with starting():
+    with gc_paused(freeze=True):
         pass
     assert not gc.isenabled()
 
