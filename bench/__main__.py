@@ -1,8 +1,8 @@
 """python -m bench: run every benchmark and print Markdown tables (commit the output as bench/RESULTS.md).
 
-Options: --offline 1000,5000,10000,20000  --floor 10000  --wide 10,100,300,1000  --html 200  --live 1000,2000,5000
-         --harvest-up-to 2000  --many 50x500  --expansion 5000  --org 25,50,100,200  --org-varied 50,200
-         --against REV (the offline comparison at an earlier commit).
+Options: --offline 1000,5000,10000,20000  --floor 10000  --phases 10000  --wide 10,100,300,1000  --html 200
+         --live 1000,2000,5000  --harvest-up-to 2000  --many 50x500  --expansion 5000  --org 25,50,100,200
+         --org-varied 50,200  --against REV (the offline comparison at an earlier commit).
 Each measurement runs in its own process; nothing here asserts a time, it prints.
 """
 
@@ -65,6 +65,20 @@ def floor(sizes: list[int]) -> None:
             f"{row['render_floor_s']} | {row['floor_s']} | {row['ratio']} | {row['read_floor_jiter_s']} | "
             f"{row['floor_jiter_s']} | {row['ratio_jiter']} |"
         )
+
+
+def phases(sizes: list[int]) -> None:
+    """Where the offline run's time goes, phase by phase, as it runs and in one process (see bench/phases.py)."""
+    for size in sizes:
+        shared, alone = _run("bench.phases", str(size))
+        runs = shared["runs"]
+        print(f"\n## Phases of the offline `auditor compare prod dev` at {size:,} roles (median of {runs} runs)\n")
+        print("| phase | as it runs (s) | minor faults | in one process (s) | minor faults |")
+        print("|---|---:|---:|---:|---:|")
+        for phase, here in shared["phases"].items():  # type: ignore[attr-defined]
+            there = alone["phases"].get(phase, {"seconds": "", "faults": ""})  # type: ignore[attr-defined]
+            print(f"| {phase} | {here['seconds']} | {here['faults']:,} | {there['seconds']} | {there['faults']:,} |")
+        print(f"| **the whole run, from launch** | **{shared['seconds']}** | | **{alone['seconds']}** | |")
 
 
 def expansion(size: int) -> None:
@@ -211,6 +225,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--offline", default="1000,5000,10000,20000")
     parser.add_argument("--floor", default="10000", help="roles per account of the CLI run timed against its floor")
+    parser.add_argument("--phases", default="10000", help="roles per account of the run whose phases are timed")
     parser.add_argument("--expansion", type=int, default=5000)
     parser.add_argument("--wide", default="10,100,300,1000")
     parser.add_argument("--html", type=int, default=200, help="findings in the HTML report loaded in Chromium")
@@ -227,6 +242,8 @@ def main() -> None:
         offline(_sizes(args.offline))
     if args.floor:
         floor(_sizes(args.floor))
+    if args.phases:
+        phases(_sizes(args.phases))
     if args.expansion:
         expansion(args.expansion)
     if args.wide:
