@@ -1,7 +1,7 @@
 """python -m bench: run every benchmark and print Markdown tables (commit the output as bench/RESULTS.md).
 
-Options: --offline 1000,5000,10000,20000  --floor 10000  --phases 10000  --wide 10,100,300,1000  --html 200
-         --live 1000,2000,5000  --harvest-up-to 2000  --many 50x500  --expansion 5000  --org 25,50,100,200
+Options: --offline 1000,5000,10000,20000  --floor 10000  --phases 10000  --fork-tax 10000  --wide 10,100,300,1000
+         --html 200  --live 1000,2000,5000  --harvest-up-to 2000  --many 50x500  --expansion 5000  --org 25,50,100,200
          --org-varied 50,200  --against REV (the offline comparison at an earlier commit).
 Each measurement runs in its own process; nothing here asserts a time, it prints.
 """
@@ -79,6 +79,22 @@ def phases(sizes: list[int]) -> None:
             there = alone["phases"].get(phase, {"seconds": "", "faults": ""})  # type: ignore[attr-defined]
             print(f"| {phase} | {here['seconds']} | {here['faults']:,} | {there['seconds']} | {there['faults']:,} |")
         print(f"| **the whole run, from launch** | **{shared['seconds']}** | | **{alone['seconds']}** | |")
+
+
+def fork_tax(size: int) -> None:
+    """What sharing the comparison with a forked helper costs once both accounts are read (see bench/forktax.py)."""
+    [row] = _run("bench.forktax", str(size))
+    print(f"\n## Sharing work with a forked helper at {size:,} roles (median of {row['runs']} runs)\n")
+    print("| work | alone (s) | minor faults | forked (s) | minor faults |")
+    print("|---|---:|---:|---:|---:|")
+    print(
+        f"| half the differing pairs; forked: both halves at once | {row['alone_s']} | {row['alone_faults']:,} | "
+        f"{row['forked_s']} | {row['forked_faults']:,} |"
+    )
+    print(
+        f"| 300,000 small objects made | {row['allocate_s']} | {row['allocate_faults']:,} | "
+        f"{row['allocate_forked_s']} | {row['allocate_forked_faults']:,} |"
+    )
 
 
 def expansion(size: int) -> None:
@@ -226,6 +242,7 @@ def main() -> None:
     parser.add_argument("--offline", default="1000,5000,10000,20000")
     parser.add_argument("--floor", default="10000", help="roles per account of the CLI run timed against its floor")
     parser.add_argument("--phases", default="10000", help="roles per account of the run whose phases are timed")
+    parser.add_argument("--fork-tax", type=int, default=10000, help="roles per account held while forking")
     parser.add_argument("--expansion", type=int, default=5000)
     parser.add_argument("--wide", default="10,100,300,1000")
     parser.add_argument("--html", type=int, default=200, help="findings in the HTML report loaded in Chromium")
@@ -244,6 +261,8 @@ def main() -> None:
         floor(_sizes(args.floor))
     if args.phases:
         phases(_sizes(args.phases))
+    if args.fork_tax:
+        fork_tax(args.fork_tax)
     if args.expansion:
         expansion(args.expansion)
     if args.wide:
