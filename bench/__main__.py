@@ -76,8 +76,9 @@ def phases(sizes: list[int]) -> None:
         print("| phase | as it runs (s) | minor faults | in one process (s) | minor faults |")
         print("|---|---:|---:|---:|---:|")
         for phase, here in shared["phases"].items():  # type: ignore[attr-defined]
-            there = alone["phases"].get(phase, {"seconds": "", "faults": ""})  # type: ignore[attr-defined]
-            print(f"| {phase} | {here['seconds']} | {here['faults']:,} | {there['seconds']} | {there['faults']:,} |")
+            there = alone["phases"].get(phase)  # type: ignore[attr-defined]
+            apart = f"{there['seconds']} | {there['faults']:,}" if there else " | "  # a phase one mode lacks
+            print(f"| {phase} | {here['seconds']} | {here['faults']:,} | {apart} |")
         print(f"| **the whole run, from launch** | **{shared['seconds']}** | | **{alone['seconds']}** | |")
 
 
