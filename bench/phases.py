@@ -8,7 +8,7 @@ writing), which shows what sharing the work between processes costs each phase a
 median of `repeat` runs is printed, as one JSON line per mode.
 
 A minor fault is a page of memory the process touches for the first time since it was mapped, or since a fork
-made it shared (copy-on-write): on this machine each costs 2 to 3 microseconds.
+made it shared (copy-on-write): on this machine each costs 2 to 6 microseconds.
 """
 
 from __future__ import annotations
@@ -122,7 +122,7 @@ def main(roles: int, repeat: int = 5) -> list[dict[str, object]]:
         # In turn rather than one mode's runs after the other's: this machine's speed drifts within minutes.
         for _ in range(repeat):
             for mode, done in runs.items():
-                done.append(_one_run(folder, "one" if mode == "one" else "shared"))
+                done.append(_one_run(folder, mode))
         for mode, done in runs.items():
             phases = {
                 phase: {
