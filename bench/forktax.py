@@ -43,7 +43,7 @@ def _timed(work: Callable[[], Any]) -> tuple[float, int]:
 
 
 def _in_child(work: Callable[[], Any], alongside: Callable[[], Any] | None = None) -> dict[str, float]:
-    """`work` in a forked child, `alongside` (if any) here at the same time: seconds and faults of each."""
+    """`work` in a forked child, `alongside` (if any) here at the same time: the longer time, the larger fault count."""
     readable, writable = os.pipe()
     pid = os.fork()
     if pid == 0:
