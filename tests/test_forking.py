@@ -30,12 +30,20 @@ from auditor.forking import map_shared, reap_helpers
 
 mode, here = sys.argv[1], os.getpid()
 done_here = []
+opened = os.fdopen
 
 def square(i):
     if mode.endswith("die") and os.getpid() != here:
         os._exit(9)
     if mode == "fail-there" and os.getpid() != here:
         raise ValueError(f"item {i}")
+    if mode == "cut-short" and os.getpid() != here and os.fdopen is opened:  # the helper's share loses its last byte
+        class Short:
+            def __init__(self, out): self.out = out
+            def __enter__(self): return self
+            def __exit__(self, *exc): self.out.close()
+            def write(self, data): self.out.write(bytes(data)[:-1])
+        os.fdopen = lambda fd, how: Short(opened(fd, how))
     if mode in ("fail", "fail-both", "once-fail", "meanwhile-fail") and i == 6 or mode == "fail-both" and i == 3:
         raise ValueError(f"item {i}")
     if os.getpid() == here:
@@ -126,6 +134,10 @@ def test_a_process_that_ignores_sigchld_still_takes_its_helpers_results():
 def test_the_items_a_helper_that_dies_took_are_done_here():
     results = _results(_squares("die"))
     assert results == [[i * i, True] for i in range(40)]
+
+
+def test_the_items_of_a_helper_whose_results_came_only_in_part_are_done_again_here():
+    assert _results(_squares("cut-short")) == [[i * i, True] for i in range(40)]
 
 
 def test_the_items_of_a_helper_that_raises_are_done_again_here():
