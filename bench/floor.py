@@ -25,6 +25,7 @@ import time
 from pathlib import Path
 
 import auditor as auditor_package
+from bench.synth import write_apart
 
 _READ = """
 import gc, sys
@@ -69,10 +70,7 @@ def main(roles: int, repeat: int = 3) -> dict[str, float | int]:
     subprocess.run([sys.executable, "-m", "compileall", "-q", str(Path(auditor_package.__file__).parent)], check=True)
     with tempfile.TemporaryDirectory() as name:
         folder = Path(name)
-        subprocess.run([sys.executable, "-m", "bench.synth", str(roles), name], check=True, capture_output=True)
-        (folder / "config.yaml").write_text(
-            "accounts:\n  prod: {snapshot: prod.json, env: prod}\n  dev: {snapshot: dev.json, env: dev}\n"
-        )
+        write_apart(roles, folder)
         compare = [auditor, "compare", "prod", "dev", "-o", "out", "-f", "md,html,json", "-q"]
         read = [sys.executable, "-c", _READ.format(module="json", call="loads(handle.read())"), "prod.json", "dev.json"]
         call = 'from_json(handle.read(), cache_mode="all")'

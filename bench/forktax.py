@@ -29,6 +29,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bench.synth import write_apart
+
 MODES = ("alone", "forked", "allocate", "allocate_forked")
 
 
@@ -75,7 +77,7 @@ def measure(folder: Path, mode: str) -> dict[str, float]:
     from auditor.gc_pause import gc_paused
     from auditor.iamdb import load_resource_types
     from auditor.match import RolePair, match_roles
-    from auditor.pipeline import load_account
+    from auditor.pipeline import _same, load_account
     from auditor.sources import Collector
 
     config = load_config(folder / "config.yaml")
@@ -107,19 +109,12 @@ def measure(folder: Path, mode: str) -> dict[str, float]:
     raise ValueError(f"unknown mode {mode!r}")
 
 
-def _same(pair: Any) -> bool:
-    return pair.baseline is not None and pair.target is not None and pair.baseline.signature == pair.target.signature
-
-
 def main(roles: int, repeat: int = 5) -> dict[str, float | int]:
     """The median of `repeat` runs of each mode, the modes taken in turn, each in a fresh process."""
     found: dict[str, list[dict[str, float]]] = {mode: [] for mode in MODES}
     with tempfile.TemporaryDirectory() as name:
         folder = Path(name)
-        subprocess.run([sys.executable, "-m", "bench.synth", str(roles), name], check=True, capture_output=True)
-        (folder / "config.yaml").write_text(
-            "accounts:\n  prod: {snapshot: prod.json, env: prod}\n  dev: {snapshot: dev.json, env: dev}\n"
-        )
+        write_apart(roles, folder)
         for _ in range(repeat):
             for mode in MODES:
                 out = subprocess.run(

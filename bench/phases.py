@@ -22,6 +22,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench.synth import write_apart
+
 _DRIVER = """
 import json, os, resource, sys, time
 started = float(sys.argv[1])
@@ -114,10 +116,7 @@ def main(roles: int, repeat: int = 5) -> list[dict[str, object]]:
     rows: list[dict[str, object]] = []
     with tempfile.TemporaryDirectory() as name:
         folder = Path(name)
-        subprocess.run([sys.executable, "-m", "bench.synth", str(roles), name], check=True, capture_output=True)
-        (folder / "config.yaml").write_text(
-            "accounts:\n  prod: {snapshot: prod.json, env: prod}\n  dev: {snapshot: dev.json, env: dev}\n"
-        )
+        write_apart(roles, folder)
         runs: dict[str, list[tuple[float, dict[str, tuple[float, int]]]]] = {"shared": [], "one": []}
         # In turn rather than one mode's runs after the other's: this machine's speed drifts within minutes.
         for _ in range(repeat):

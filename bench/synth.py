@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import subprocess
 import sys
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -182,6 +183,16 @@ def accounts(
         AccountSnapshot(account_id=DEV_ID, collected_at=COLLECTED, source="synthetic", roles=dev),
         planted,
     )
+
+
+CONFIG = "accounts:\n  prod: {snapshot: prod.json, env: prod}\n  dev: {snapshot: dev.json, env: dev}\n"
+"""A config comparing prod.json with dev.json, in the folder it is written to."""
+
+
+def write_apart(roles: int, folder: Path) -> None:
+    """`write` in a child process, so that this one (which times others) stays as it was, and `CONFIG` beside."""
+    subprocess.run([sys.executable, "-m", "bench.synth", str(roles), str(folder)], check=True, capture_output=True)
+    (folder / "config.yaml").write_text(CONFIG)
 
 
 def write(roles: int, folder: Path, drift_rate: float = 0.05) -> int:

@@ -15,7 +15,7 @@ import pytest
 import requests
 from moto.server import ThreadedMotoServer
 
-from bench.synth import write
+from bench.synth import CONFIG, write
 from tests.scenario import DEV, PROD, seed
 
 REPO = Path(__file__).resolve().parent.parent
@@ -91,7 +91,7 @@ def demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
-SNAPSHOTS_CONFIG = "accounts:\n  prod: {snapshot: prod.json, env: prod}\n  dev: {snapshot: dev.json, env: dev}\n"
+SNAPSHOTS_CONFIG = CONFIG
 """A config comparing prod.json with dev.json, in the folder it is written to."""
 
 

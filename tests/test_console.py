@@ -13,6 +13,7 @@ import pytest
 
 from auditor.cli import main
 from bench.synth import write
+from tests.conftest import SNAPSHOTS_CONFIG
 
 COLOUR = re.compile(r"\x1b\[[0-9;]*m")
 
@@ -22,9 +23,7 @@ def big(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Two synthetic accounts of 2,500 roles with about 250 findings at or above high."""
     folder = tmp_path_factory.mktemp("big")
     write(2500, folder, drift_rate=0.12)
-    (folder / "config.yaml").write_text(
-        "accounts:\n  prod: {snapshot: prod.json, env: prod}\n  dev: {snapshot: dev.json, env: dev}\n"
-    )
+    (folder / "config.yaml").write_text(SNAPSHOTS_CONFIG)
     return folder
 
 
