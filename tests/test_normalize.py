@@ -328,6 +328,28 @@ def test_strings_already_known_are_taken_as_the_function_would_map_them(node: An
     assert not set(calls) & known.keys()
 
 
+@settings(max_examples=200, deadline=None)
+@given(_json_values)
+def test_map_values_leaves_the_document_it_maps_as_it_was(node: Any):
+    before = json.dumps(node)
+    map_values(node, lambda text: text + "!")
+    assert json.dumps(node) == before
+
+
+def test_a_document_whose_strings_all_stay_is_not_copied():
+    document = {"Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}
+    assert PROD.placeholdered(document) is document
+
+
+def test_only_the_containers_on_the_way_to_a_changed_string_are_copied():
+    kept = {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}
+    changed = {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::logs-prod"}
+    mapped = PROD.placeholdered({"Statement": [kept, changed]})
+    assert mapped["Statement"][0] is kept
+    assert mapped["Statement"][1] == {**changed, "Resource": "arn:aws:s3:::logs-${Env}"}
+    assert changed["Resource"] == "arn:aws:s3:::logs-prod"
+
+
 @pytest.mark.parametrize("leaf", ["text", 1, None, {}, []])
 def test_map_values_refuses_the_depth_the_plain_definition_refuses(leaf: Any):
     def refuses(node: Any, walk: Any) -> bool:
