@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -93,9 +93,9 @@ def map_values(node: Any, func: Callable[[str], str], depth: int = 0, known: Map
     PolicyFormatError past MAX_DEPTH levels: no valid document nests that deep, and recursion would fail.
     """
     if isinstance(node, dict):
-        return _mapped_object(node, func, depth, known)
+        return _mapped(node, node.items(), func, depth, known)
     if isinstance(node, list):
-        return _mapped_array(node, func, depth, known)
+        return _mapped(node, enumerate(node), func, depth, known)
     _within(depth)
     if isinstance(node, str):
         return known[node] if node in known else func(node)
@@ -105,19 +105,22 @@ def map_values(node: Any, func: Callable[[str], str], depth: int = 0, known: Map
 # Every role of an account passes here for its signature: plain dicts, lists and strings, most of a document, are
 # handled in the loop rather than by a call each, and a string seen before costs a lookup. A container none of whose
 # strings change (a statement on "*", a service principal) is returned as it is, not copied: a quarter less time.
-def _mapped_object(node: dict[str, Any], func: Callable[[str], str], depth: int, known: Mapping[str, str]) -> Any:
+def _mapped(
+    node: Any, entries: Iterable[tuple[Any, Any]], func: Callable[[str], str], depth: int, known: Mapping[str, str]
+) -> Any:
+    """`node` (a dict, or a list) mapped, its `entries` being its items (or its items enumerated)."""
     _within(depth)
     mapped = None
-    for key, value in node.items():
-        if key in _LITERAL_KEYS:
+    for key, value in entries:
+        if key in _LITERAL_KEYS:  # a list's index never is
             continue
         kind = value.__class__
         if kind is str:
             new = known[value] if value in known else func(value)
         elif kind is dict:
-            new = _mapped_object(value, func, depth + 1, known)
+            new = _mapped(value, value.items(), func, depth + 1, known)
         elif kind is list:
-            new = _mapped_array(value, func, depth + 1, known)
+            new = _mapped(value, enumerate(value), func, depth + 1, known)
         else:
             new = map_values(value, func, depth + 1, known)
         # Equal strings need not be one object (a parser's string cache keeps only some): equal is unchanged.
@@ -125,24 +128,6 @@ def _mapped_object(node: dict[str, Any], func: Callable[[str], str], depth: int,
             if mapped is None:
                 mapped = node.copy()
             mapped[key] = new
-    return node if mapped is None else mapped
-
-
-def _mapped_array(node: list[Any], func: Callable[[str], str], depth: int, known: Mapping[str, str]) -> Any:
-    _within(depth)
-    mapped = None
-    for index, item in enumerate(node):
-        kind = item.__class__
-        if kind is str:
-            new = known[item] if item in known else func(item)
-        elif kind is dict:
-            new = _mapped_object(item, func, depth + 1, known)
-        else:
-            new = map_values(item, func, depth + 1, known)
-        if new is not item and (kind is not str or new != item):
-            if mapped is None:
-                mapped = node.copy()
-            mapped[index] = new
     return node if mapped is None else mapped
 
 
