@@ -9,6 +9,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from functools import partial
 from itertools import islice
 from typing import Any
 
@@ -380,11 +381,7 @@ def compare_accounts(
     """The comparison proper, on two normalized accounts."""
     sides = Sides(baseline=baseline, target=target)
     pairs = match_roles(baseline, target, config.roles, only)
-    envs = (baseline.env, target.env)
-
-    def pair_findings(pair: RolePair) -> list[Finding]:
-        return with_fixes(classify(pair, diff_pair(pair, envs), sides), pair, sides)
-
+    pair_findings = partial(findings_of, sides=sides)
     agree = [_same(pair) for pair in pairs]
     different = [pair for pair, same in zip(pairs, agree, strict=True) if not same]
     # A target read in a worker may have left its records there: those of the roles whose policies are built
@@ -435,6 +432,11 @@ def compare_accounts(
         pairs=pairings,
         warnings=_warnings(summary, baseline, target),
     )
+
+
+def findings_of(pair: RolePair, sides: Sides) -> list[Finding]:
+    """The findings of one role pair, each with its fixes."""
+    return with_fixes(classify(pair, diff_pair(pair, (sides.baseline.env, sides.target.env)), sides), pair, sides)
 
 
 SHARE_OF_PAIRS = 32

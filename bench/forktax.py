@@ -70,14 +70,12 @@ def _small_objects() -> list[tuple[int, str]]:
 def measure(folder: Path, mode: str) -> dict[str, float]:
     """One mode, measured in this process (which it leaves holding both accounts)."""
     from auditor.config import load_config
-    from auditor.diff import diff_pair, import_deepdiff
-    from auditor.findings import classify
+    from auditor.diff import import_deepdiff
     from auditor.findings.sides import Sides
-    from auditor.fixes.plan import with_fixes
     from auditor.gc_pause import gc_paused
     from auditor.iamdb import load_resource_types
     from auditor.match import RolePair, match_roles
-    from auditor.pipeline import _same, load_account
+    from auditor.pipeline import _same, findings_of, load_account
     from auditor.sources import Collector
 
     config = load_config(folder / "config.yaml")
@@ -90,11 +88,10 @@ def measure(folder: Path, mode: str) -> dict[str, float]:
     gc.freeze()
     gc.disable()  # as the run compares (see auditor.gc_pause)
     sides = Sides(baseline=baseline, target=target)
-    envs = (baseline.env, target.env)
     pairs = [pair for pair in match_roles(baseline, target, config.roles) if not _same(pair)]
 
     def compare(share: list[RolePair]) -> list[Any]:
-        return [with_fixes(classify(pair, diff_pair(pair, envs), sides), pair, sides) for pair in share]
+        return [findings_of(pair, sides) for pair in share]
 
     if mode == "alone":
         seconds, faults = _timed(lambda: compare(pairs[0::2]))
