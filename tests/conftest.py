@@ -15,7 +15,8 @@ import pytest
 import requests
 from moto.server import ThreadedMotoServer
 
-from bench.synth import CONFIG, write
+from bench.synth import CONFIG as SNAPSHOTS_CONFIG
+from bench.synth import write
 from tests.scenario import DEV, PROD, seed
 
 REPO = Path(__file__).resolve().parent.parent
@@ -89,10 +90,6 @@ def demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     shutil.copytree(REPO / "baselines" / "demo", tmp_path / "baselines" / "demo")
     monkeypatch.chdir(tmp_path)
     return tmp_path
-
-
-SNAPSHOTS_CONFIG = CONFIG
-"""A config comparing prod.json with dev.json, in the folder it is written to."""
 
 
 @pytest.fixture(scope="module")
