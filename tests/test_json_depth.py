@@ -1,17 +1,19 @@
-"""How deep JSON nests, judged on its bytes (`nests_within`): the same answer as walking the parsed data."""
+"""How deep JSON nests, judged on its bytes (`nests_within`) or by jiter's own limit (`loads_within`): the same
+answer as walking the parsed data."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
+import jiter
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from auditor.errors import SnapshotFormatError
-from auditor.model.documents import MAX_DEPTH, nests_within, within_depth
+from auditor.model.documents import MAX_DEPTH, loads_strict, loads_within, nesting_limit, nests_within, within_depth
 from auditor.model.snapshot import RoleRecord
 from auditor.sources.snapshot import read_snapshot
 
@@ -41,6 +43,45 @@ def _nested(levels: int) -> Any:
 def test_nests_within_agrees_with_the_height_of_the_parsed_data(data: Any, levels: int, ascii_only: bool, indent):
     text = json.dumps(data, ensure_ascii=ascii_only, indent=indent).encode("utf-8")
     assert nests_within(text, levels) == (_height(data) <= levels)
+
+
+@given(_JSON, st.integers(min_value=0, max_value=8), st.booleans(), st.sampled_from([None, 1]))
+def test_loads_within_parses_as_loads_strict_and_judges_as_nests_within(data: Any, levels: int, ascii_only, indent):
+    text = json.dumps(data, ensure_ascii=ascii_only, indent=indent).encode("utf-8")
+    assert loads_within(text, levels) == (loads_strict(text), nests_within(text, levels))
+
+
+@pytest.mark.parametrize("text", [b"", b"1],[2", b"[1],[2]", b" ] [ ", b'{"a": 1}]', b"1 2"])
+def test_a_text_that_is_json_only_inside_arrays_is_refused_as_loads_strict_refuses_it(text: bytes):
+    with pytest.raises(ValueError) as strict:
+        loads_strict(text)
+    with pytest.raises(ValueError) as within:
+        loads_within(text, MAX_DEPTH + 1)
+    assert (type(within.value), str(within.value)) == (type(strict.value), str(strict.value))
+
+
+@pytest.mark.parametrize("levels", [MAX_DEPTH + 1, nesting_limit(), nesting_limit() + 1])
+def test_a_text_as_deep_as_the_levels_or_one_deeper_is_judged_as_nests_within(levels: int):
+    for depth in (levels, levels + 1):
+        text = json.dumps(_nested(depth)).encode()
+        assert loads_within(text, levels) == (loads_strict(text), nests_within(text, levels))
+
+
+_ARRAY, _OBJECT = (b"[", b"]"), (b'{"a":', b"}")
+
+
+@pytest.mark.parametrize("kinds", [[_ARRAY], [_OBJECT], [_ARRAY, _OBJECT]], ids=["arrays", "objects", "both"])
+def test_jiter_counts_arrays_and_objects_alike_toward_its_limit(kinds: list[tuple[bytes, bytes]]):
+    # loads_within relies on it: a value inside `limit` arrays and objects parses, inside one more it does not.
+    def inside(depth: int) -> bytes:
+        levels = [kinds[level % len(kinds)] for level in range(depth)]
+        return b"".join(opening for opening, _ in levels) + b"0" + b"".join(closing for _, closing in reversed(levels))
+
+    limit = nesting_limit()
+    assert limit > MAX_DEPTH
+    assert jiter.from_json(inside(limit)) is not None
+    with pytest.raises(ValueError, match="recursion limit"):
+        jiter.from_json(inside(limit + 1))
 
 
 def test_a_file_passes_the_byte_check_exactly_when_every_document_passes_the_walk():

@@ -11,6 +11,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from functools import cache
 from typing import Any
 from urllib.parse import unquote
 
@@ -176,6 +177,59 @@ def within_depth(document: Any) -> Any:
             return document
         level = below
     raise ValueError(f"document is nested more than {MAX_DEPTH} levels deep")
+
+
+def loads_within(text: bytes, levels: int) -> tuple[Any, bool]:
+    """`loads_strict(text)`, and `nests_within(text, levels)`: most often both from one parse.
+
+    jiter refuses values nested past a fixed limit. Put inside as many arrays as leave it `levels`, a text it
+    parses nests no deeper than that. Copying the text into the arrays takes 0.03 s at 10,000 roles, the walk of
+    its bytes twice that and more: the walk is left for a text the parser refuses.
+    """
+    wrapped = _wrapping(levels)
+    if wrapped:
+        data = _unwrapped(_parsed_at_once(b"".join((b"[" * wrapped, text, b"]" * wrapped))), wrapped)
+        if data is not _LEFT_TO_JSON:
+            return data, True
+    return loads_strict(text), nests_within(text, levels)
+
+
+def _unwrapped(data: Any, arrays: int) -> Any:
+    # Where the text is not JSON by itself, the arrays around it may still be, but not arrays of one item each:
+    # then the text is parsed alone, and refused with the reason why.
+    for _ in range(arrays):
+        if type(data) is not list or len(data) != 1:
+            return _LEFT_TO_JSON
+        data = data[0]
+    return data
+
+
+_PROBED = 4096
+"""Nesting probed for jiter's limit; a parser that admits more has no limit to use."""
+
+
+@cache
+def _wrapping(levels: int) -> int:
+    """Arrays to put around a text so that jiter's limit on nesting leaves it `levels` levels; 0: none will."""
+    limit = nesting_limit()
+    return limit + 1 - levels if 0 < levels <= limit else 0
+
+
+@cache
+def nesting_limit() -> int:
+    """The deepest a value may sit inside arrays and objects for jiter to parse it (200 in jiter 0.19); 0 where
+    it parses all it was tried with."""
+
+    def parses(depth: int) -> bool:
+        return _lossless(b"[" * depth + b"0" + b"]" * depth) is not _LEFT_TO_JSON
+
+    if parses(_PROBED):
+        return 0
+    low, high = 0, _PROBED  # parses(low) or low == 0; not parses(high)
+    while high - low > 1:
+        middle = (low + high) // 2
+        low, high = (middle, high) if parses(middle) else (low, middle)
+    return low
 
 
 # Every byte but the quotes and brackets, which are all that decide how deep JSON nests; arrays read as objects.
