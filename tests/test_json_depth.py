@@ -13,7 +13,15 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from auditor.errors import SnapshotFormatError
-from auditor.model.documents import MAX_DEPTH, loads_strict, loads_within, nesting_limit, nests_within, within_depth
+from auditor.model.documents import (
+    MAX_DEPTH,
+    arrays_for,
+    loads_strict,
+    loads_within,
+    nesting_limit,
+    nests_within,
+    within_depth,
+)
 from auditor.model.snapshot import RoleRecord
 from auditor.sources.snapshot import read_snapshot
 
@@ -45,26 +53,36 @@ def test_nests_within_agrees_with_the_height_of_the_parsed_data(data: Any, level
     assert nests_within(text, levels) == (_height(data) <= levels)
 
 
-@given(_JSON, st.integers(min_value=0, max_value=8), st.booleans(), st.sampled_from([None, 1]))
-def test_loads_within_parses_as_loads_strict_and_judges_as_nests_within(data: Any, levels: int, ascii_only, indent):
+def _inside(text: bytes, arrays: int) -> bytes:
+    return b"[" * arrays + text + b"]" * arrays
+
+
+@given(_JSON, st.integers(min_value=0, max_value=8), st.booleans(), st.sampled_from([None, 1]), st.integers(-2, 2))
+def test_loads_within_parses_as_loads_strict_and_judges_as_nests_within(
+    data: Any, levels: int, ascii_only: bool, indent, more: int
+):
+    # Inside as many arrays as arrays_for says, or a few more or fewer: fewer must not pass a text for shallower.
     text = json.dumps(data, ensure_ascii=ascii_only, indent=indent).encode("utf-8")
-    assert loads_within(text, levels) == (loads_strict(text), nests_within(text, levels))
+    arrays = max(0, arrays_for(levels) + more)
+    assert loads_within(_inside(text, arrays), arrays, levels) == (loads_strict(text), nests_within(text, levels))
 
 
 @pytest.mark.parametrize("text", [b"", b"1],[2", b"[1],[2]", b" ] [ ", b'{"a": 1}]', b"1 2"])
 def test_a_text_that_is_json_only_inside_arrays_is_refused_as_loads_strict_refuses_it(text: bytes):
+    arrays = arrays_for(MAX_DEPTH + 1)
     with pytest.raises(ValueError) as strict:
         loads_strict(text)
     with pytest.raises(ValueError) as within:
-        loads_within(text, MAX_DEPTH + 1)
+        loads_within(_inside(text, arrays), arrays, MAX_DEPTH + 1)
     assert (type(within.value), str(within.value)) == (type(strict.value), str(strict.value))
 
 
 @pytest.mark.parametrize("levels", [MAX_DEPTH + 1, nesting_limit(), nesting_limit() + 1])
 def test_a_text_as_deep_as_the_levels_or_one_deeper_is_judged_as_nests_within(levels: int):
+    arrays = arrays_for(levels)
     for depth in (levels, levels + 1):
         text = json.dumps(_nested(depth)).encode()
-        assert loads_within(text, levels) == (loads_strict(text), nests_within(text, levels))
+        assert loads_within(_inside(text, arrays), arrays, levels) == (loads_strict(text), nests_within(text, levels))
 
 
 _ARRAY, _OBJECT = (b"[", b"]"), (b'{"a":', b"}")
