@@ -33,9 +33,9 @@ def test_a_file_whose_size_changed_after_it_was_taken_is_read_as_it_is(
 def test_a_snapshot_from_a_pipe_is_read(snapshot_file: Path, tmp_path: Path):
     pipe = tmp_path / "pipe"
     os.mkfifo(pipe)
-    writer = threading.Thread(target=lambda: pipe.write_bytes(snapshot_file.read_bytes()))
+    # Opening a pipe to write waits for its reader: a daemon thread, never left waiting on a failed read.
+    writer = threading.Thread(target=lambda: pipe.write_bytes(snapshot_file.read_bytes()), daemon=True)
     writer.start()
-    try:
-        assert read_snapshot(pipe) == read_snapshot(snapshot_file)
-    finally:
-        writer.join()
+    assert read_snapshot(pipe) == read_snapshot(snapshot_file)
+    writer.join(timeout=10)
+    assert not writer.is_alive()

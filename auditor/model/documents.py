@@ -187,8 +187,8 @@ def arrays_for(levels: int) -> int:
 
 
 def loads_within(wrapped: bytes, arrays: int, levels: int) -> tuple[Any, bool]:
-    """`loads_strict(text)` and `nests_within(text, levels)` of the text `wrapped` holds inside `arrays` arrays
-    (`arrays_for(levels)` of them; none is a text as it is): most often both from one parse.
+    """`loads_strict(text)` and `nests_within(text, levels)` of the text that `wrapped` holds inside `arrays` arrays
+    (as many as `arrays_for(levels)` says; with none, `wrapped` is the text itself): most often both from one parse.
 
     jiter refuses values nested past a fixed limit: inside as many arrays as leave it `levels`, a text it parses
     nests no deeper than that. A walk of the bytes (0.06 s and more at 10,000 roles) is left for a text it refuses.
