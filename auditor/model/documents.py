@@ -193,10 +193,9 @@ def loads_within(wrapped: bytes, arrays: int, levels: int) -> tuple[Any, bool]:
     jiter refuses values nested past a fixed limit: inside as many arrays as leave it `levels`, a text it parses
     nests no deeper than that. A walk of the bytes (0.06 s and more at 10,000 roles) is left for a text it refuses.
     """
-    limit = nesting_limit()
     if arrays:
         data = _unwrapped(_parsed_at_once(wrapped), arrays)
-        if data is not _LEFT_TO_JSON and limit and limit + 1 - arrays <= levels:
+        if data is not _LEFT_TO_JSON and 0 < arrays_for(levels) <= arrays:  # fewer arrays would prove less
             return data, True
         text = wrapped[arrays : len(wrapped) - arrays]
         if data is not _LEFT_TO_JSON:

@@ -57,9 +57,9 @@ def read_snapshot(path: str | os.PathLike[str]) -> AccountSnapshot:
 def _read_inside(path: Path, arrays: int) -> bytes:
     """The file's bytes inside `arrays` arrays: `[` before them, `]` after."""
     with path.open("rb") as handle:
-        size = os.fstat(handle.fileno()).st_size
         if not arrays:
             return handle.read()
+        size = os.fstat(handle.fileno()).st_size
         # Read straight into the buffer that becomes the bytes object (getvalue hands over BytesIO's own buffer once
         # no view of it is left): read, then joined to the brackets, 50 MB at 10,000 roles were copied and their
         # pages taken twice (0.02 s or more).
