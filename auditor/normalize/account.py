@@ -1,16 +1,14 @@
 """AccountSnapshot -> NormalizedAccount: every identity placeholdered, documents canonical when needed.
 
 Each role gets a signature first: the SHA-256 of its policies with `${Account}` and `${Env}` in place (the
-same rewrite canonicalization applies, at the same places), serialized with sorted keys. Canonical form is
-a function of that rewritten text, so equal signatures mean equal meaning, and the comparison builds
-canonical documents only for roles whose signatures differ: a few percent of a large account. (The
-price: a malformed document that is identical in both accounts is not noticed.)
+same rewrite canonicalization applies, at the same places), encoded with sorted keys (see `signing`).
+Canonical form is a function of that rewritten text, so equal signatures mean equal meaning, and the
+comparison builds canonical documents only for roles whose signatures differ: a few percent of a large
+account. (The price: a malformed document that is identical in both accounts is not noticed.)
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import pickle
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
@@ -26,6 +24,7 @@ from auditor.model.policy import PolicyDocument
 from auditor.model.snapshot import AccountSnapshot, ManagedPolicyRecord, RoleRecord
 from auditor.normalize.placeholders import AccountContext
 from auditor.normalize.policy import canonical_document
+from auditor.normalize.signing import Signer
 
 
 def normalize_account(
@@ -165,7 +164,8 @@ class _AccountNormalizer:
         self._context = context
         self._origin = origin
         self._managed: dict[tuple[str, str], tuple[Any, NormalizedPolicy]] = {}
-        self._rewritten: dict[str, tuple[Any, Any]] = {}
+        self._signer = Signer(context)
+        self._signed: dict[str, tuple[Any, Any]] = {}
 
     def role(self, role: RoleRecord) -> NormalizedRole:
         """The role with its signature; its canonical policies are built on first use."""
@@ -180,38 +180,33 @@ class _AccountNormalizer:
         )
 
     def _signature(self, role: RoleRecord) -> bytes:
-        context = self._context
-        rewrite = context.to_placeholders
+        signed = self._signer.signed
 
         def managed(record: ManagedPolicyRecord) -> list[Any]:
             # AWS managed policies compare by ARN alone (see NormalizedPolicy.comparable).
-            document = None if is_aws_managed(record.arn) else self._rewritten_document(record)
-            return [rewrite(record.arn), document, record.unreadable is not None]
+            document = None if is_aws_managed(record.arn) else self._signed_document(record)
+            return [signed(record.arn), document, record.unreadable is not None]
 
         boundary = managed(role.permissions_boundary) if role.permissions_boundary else None
-        data = [
-            context.placeholdered(role.inline_policies),
-            context.placeholdered(role.trust_policy),
+        parts = [
+            signed(role.inline_policies),
+            signed(role.trust_policy),
             sorted((managed(record) for record in role.managed_policies), key=lambda item: item[0]),
             boundary,
         ]
-        try:
-            text = orjson.dumps(data, option=orjson.OPT_SORT_KEYS)
-        except TypeError:  # integers beyond 64 bits: rare enough for the slow path
-            text = json.dumps(data, sort_keys=True, default=str).encode("utf-8")
-        # The text itself runs to kilobytes a role, held for every role of the baseline all run long and sent
+        # The signed parts run to kilobytes a role, held for every role of the baseline all run long and sent
         # back by a worker process; no one can write two texts of one digest, so the digest decides as well.
-        return hashlib.sha256(text).digest()
+        return self._signer.digest(parts)
 
-    def _rewritten_document(self, record: ManagedPolicyRecord) -> Any:
-        # A customer managed policy is attached to many roles: comparing its document with the one rewritten
-        # last time is one C-level comparison, rewriting it again a walk in Python.
-        cached = self._rewritten.get(record.arn)
+    def _signed_document(self, record: ManagedPolicyRecord) -> Any:
+        # A customer managed policy is attached to many roles: comparing its document with the one signed last
+        # time is one C-level comparison, signing it again a pass over the whole document.
+        cached = self._signed.get(record.arn)
         if cached is not None and (cached[0] is record.document or cached[0] == record.document):
             return cached[1]
-        rewritten = self._context.placeholdered(record.document)
-        self._rewritten[record.arn] = (record.document, rewritten)
-        return rewritten
+        signed = self._signer.signed(record.document)
+        self._signed[record.arn] = (record.document, signed)
+        return signed
 
     def parts(self, role: RoleRecord) -> RoleParts:
         """The role's policies in canonical form; a malformed document names the origin, role and policy."""

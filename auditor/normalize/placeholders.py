@@ -16,7 +16,7 @@ ENV = "${Env}"
 # A wildcard ends a segment too: `orders-prod*` is prod's `orders-prod...`, as `orders-dev*` is dev's.
 SEGMENT_DELIMITERS = "-_/.:*?"
 # Keys whose values are not account- or environment-specific data.
-_LITERAL_KEYS = frozenset({"Version", "Id", "Sid", "Effect", "Action", "NotAction"})
+LITERAL_KEYS = frozenset({"Version", "Id", "Sid", "Effect", "Action", "NotAction"})
 
 
 _PLACEHOLDER = re.compile(r"\$\$|\$\{Account\}|\$\{Env\}")
@@ -71,6 +71,11 @@ class AccountContext:
             self._seen[text] = done
         return done
 
+    @property
+    def known(self) -> Mapping[str, str]:
+        """Every text `to_placeholders` has mapped so far, and what it made of each."""
+        return self._seen
+
     def placeholdered(self, document: Any) -> Any:
         """`map_values(document, self.to_placeholders)`: every value string of a document with placeholders."""
         return map_values(document, self.to_placeholders, known=self._seen)
@@ -112,7 +117,7 @@ def _mapped(
     _within(depth)
     mapped = None
     for key, value in entries:
-        if key in _LITERAL_KEYS:  # a list's index never is
+        if key in LITERAL_KEYS:  # a list's index never is
             continue
         kind = value.__class__
         if kind is str:
