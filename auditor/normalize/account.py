@@ -12,6 +12,7 @@ from __future__ import annotations
 import pickle
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
+from operator import itemgetter
 from typing import Any
 
 import orjson
@@ -165,7 +166,7 @@ class _AccountNormalizer:
         self._origin = origin
         self._managed: dict[tuple[str, str], tuple[Any, NormalizedPolicy]] = {}
         self._signer = Signer(context)
-        self._signed: dict[str, tuple[Any, Any]] = {}
+        self._signed: dict[str, tuple[Any, bool, tuple[str, Any]]] = {}
 
     def role(self, role: RoleRecord) -> NormalizedRole:
         """The role with its signature; its canonical policies are built on first use."""
@@ -180,33 +181,32 @@ class _AccountNormalizer:
         )
 
     def _signature(self, role: RoleRecord) -> bytes:
-        signed = self._signer.signed
-
-        def managed(record: ManagedPolicyRecord) -> list[Any]:
-            # AWS managed policies compare by ARN alone (see NormalizedPolicy.comparable).
-            document = None if is_aws_managed(record.arn) else self._signed_document(record)
-            return [signed(record.arn), document, record.unreadable is not None]
-
-        boundary = managed(role.permissions_boundary) if role.permissions_boundary else None
-        parts = [
-            signed(role.inline_policies),
-            signed(role.trust_policy),
-            sorted((managed(record) for record in role.managed_policies), key=lambda item: item[0]),
-            boundary,
-        ]
+        entries = sorted(map(self._signed_entry, role.managed_policies), key=itemgetter(0))
+        boundary = self._signed_entry(role.permissions_boundary)[1] if role.permissions_boundary else None
         # The signed parts run to kilobytes a role, held for every role of the baseline all run long and sent
         # back by a worker process; no one can write two texts of one digest, so the digest decides as well.
-        return self._signer.digest(parts)
+        return self._signer.signature(
+            [role.inline_policies, role.trust_policy], [[entry for _, entry in entries], boundary]
+        )
 
-    def _signed_document(self, record: ManagedPolicyRecord) -> Any:
+    def _signed_entry(self, record: ManagedPolicyRecord) -> tuple[str, Any]:
+        """The policy's ARN with placeholders (how entries are ordered), and its entry signed: that ARN, its
+        document (None for an AWS managed policy, compared by ARN alone: see NormalizedPolicy.comparable) and
+        whether it could not be read."""
         # A customer managed policy is attached to many roles: comparing its document with the one signed last
         # time is one C-level comparison, signing it again a pass over the whole document.
+        unreadable = record.unreadable is not None
         cached = self._signed.get(record.arn)
-        if cached is not None and (cached[0] is record.document or cached[0] == record.document):
-            return cached[1]
-        signed = self._signer.signed(record.document)
-        self._signed[record.arn] = (record.document, signed)
-        return signed
+        if (
+            cached is not None
+            and cached[1] == unreadable
+            and (cached[0] is record.document or cached[0] == record.document)
+        ):
+            return cached[2]
+        document = None if is_aws_managed(record.arn) else record.document
+        entry = (self._context.to_placeholders(record.arn), self._signer.signed([record.arn, document, unreadable]))
+        self._signed[record.arn] = (record.document, unreadable, entry)
+        return entry
 
     def parts(self, role: RoleRecord) -> RoleParts:
         """The role's policies in canonical form; a malformed document names the origin, role and policy."""

@@ -29,25 +29,27 @@ else:
 
 
 class Signer:
-    """Signed forms of one account's documents, and the digest of a role's signed parts."""
+    """Signed forms of one account's documents, and the digest of a role's documents and signed parts."""
 
     def __init__(self, context: AccountContext) -> None:
         self._context = context
+        # What the encoder maps value strings with, and where it stops mapping or nesting.
+        self._mapping = (context.to_placeholders, context.known, LITERAL_KEYS, MAX_DEPTH, PolicyFormatError)
 
     def signed(self, document: Any) -> Any:
-        """`document` (or a string) with placeholders, in the form `digest` takes: encoded, if the encoder is built."""
-        context = self._context
+        """`document` with placeholders, in the form `signature` takes: encoded, where the encoder is built."""
         if encode is None:
-            return context.placeholdered(document)
-        return encode(document, context.to_placeholders, context.known, LITERAL_KEYS, MAX_DEPTH, PolicyFormatError)
+            return self._context.placeholdered(document)
+        return encode(document, *self._mapping)
 
-    def digest(self, parts: list[Any]) -> bytes:
-        """SHA-256 of `parts`: signed forms, and the lists, booleans and None that hold them."""
+    def signature(self, documents: list[Any], signed: list[Any]) -> bytes:
+        """SHA-256 of one list: `documents` with placeholders, then `signed`, parts that `signed` made already."""
         if encode is not None:
-            # The signed forms are encoded already: what remains is written around them as they stand.
-            return hashlib.sha256(self.signed(parts)).digest()
-        try:
-            text = orjson.dumps(parts, option=orjson.OPT_SORT_KEYS)
-        except TypeError:  # integers beyond 64 bits: rare enough for the slow path
-            text = json.dumps(parts, sort_keys=True, default=str).encode("utf-8")
+            text = encode([*documents, *signed], *self._mapping)
+        else:
+            parts = [*map(self._context.placeholdered, documents), *signed]
+            try:
+                text = orjson.dumps(parts, option=orjson.OPT_SORT_KEYS)
+            except TypeError:  # integers beyond 64 bits: rare enough for the slow path
+                text = json.dumps(parts, sort_keys=True, default=str).encode("utf-8")
         return hashlib.sha256(text).digest()
