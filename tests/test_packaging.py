@@ -76,13 +76,15 @@ def test_demo_runs_from_a_regular_install(wheel: Path, tmp_path: Path):
     assert len(reports) == 1 and "<html" in reports[0].read_text()
 
 
-def test_the_signature_encoder_is_built_where_a_c_compiler_is():
+def test_the_signature_encoder_is_built_where_a_c_compiler_is(wheel: Path):
     compiler = (sysconfig.get_config_var("CC") or "cc").split()[0]
     if shutil.which(compiler) is None:
         pytest.skip("no C compiler here: the package signs roles in Python")
     from auditor.normalize import signing
 
-    assert signing.encode is not None
+    assert signing.encode is not None  # in this environment's install
+    suffix = sysconfig.get_config_var("EXT_SUFFIX")
+    assert f"auditor/normalize/_encoding{suffix}" in zipfile.ZipFile(wheel).namelist()  # and in the wheel
 
 
 def test_the_version_has_one_source():
