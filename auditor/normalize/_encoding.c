@@ -103,7 +103,7 @@ static int put_text_of(Encoder *e, char tag, PyObject *value, PyObject *(*text_o
 
 static int put_value(Encoder *e, PyObject *node, int depth, int mapping);
 
-static int sort_keys(PyObject **keys, Py_ssize_t n) {
+static void sort_keys(PyObject **keys, Py_ssize_t n) {
     /* Statements and conditions have a handful of keys: insertion sort, no list to build. */
     for (Py_ssize_t i = 1; i < n; i++) {
         PyObject *key = keys[i];
@@ -114,7 +114,6 @@ static int sort_keys(PyObject **keys, Py_ssize_t n) {
         }
         keys[at] = key;
     }
-    return 0;
 }
 
 static int put_dict(Encoder *e, PyObject *node, int depth, int mapping) {
@@ -138,11 +137,10 @@ static int put_dict(Encoder *e, PyObject *node, int depth, int mapping) {
         keys = &PyList_GET_ITEM(many, 0);
         count = size;
     } else {
+        /* No Python code runs in this loop, so the dict keeps the size read above. */
         while (PyDict_Next(node, &pos, &key, &value)) {
-            if (count == 16 || !PyUnicode_CheckExact(key)) {
-                PyErr_SetString(count == 16 ? PyExc_RuntimeError : PyExc_TypeError,
-                                count == 16 ? "a document changed while it was encoded"
-                                            : "a document holds a key that is not a string");
+            if (!PyUnicode_CheckExact(key)) {
+                PyErr_SetString(PyExc_TypeError, "a document holds a key that is not a string");
                 goto finish;
             }
             Py_INCREF(key);
